@@ -1,0 +1,10 @@
+/**
+ * aggstem: characterise 3D nanoparticle hetero-aggregates from 2D HAADF-STEM images.
+ *
+ * Data flow: ModelParams → generate → Aggregate → describe / simulate → Dataset → train →
+ * Estimator → predict → digital twins → evaluate. Each stage lives in its own folder of `src/`.
+ *
+ * @packageDocumentation
+ */
+export * from './random/index.js';
+export * from './model/types.js';
