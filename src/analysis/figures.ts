@@ -1,0 +1,130 @@
+/**
+ * Vega-lite figures of the error analysis. Each function returns a plain JSON spec with its data
+ * inlined, so it renders in a notebook (`show(spec)`), in the HTML report and in any vega-lite tool.
+ */
+import type * as aq from 'arquero';
+
+/** A vega-lite (v5 schema) specification as plain JSON. */
+export type VegaLiteSpec = Record<string, unknown> & { $schema: string };
+
+const SCHEMA = 'https://vega.github.io/schema/vega-lite/v5.json';
+
+function rowsOf(t: aq.ColumnTable | Record<string, unknown>[]): Record<string, unknown>[] {
+  const rows = Array.isArray(t) ? t : (t.objects() as Record<string, unknown>[]);
+  // JSON cannot carry NaN/Infinity: drop such fields so vega sees them as missing.
+  return rows.map((r) => Object.fromEntries(Object.entries(r).filter(([, v]) => typeof v !== 'number' || Number.isFinite(v))));
+}
+
+/**
+ * Predicted against true value, one panel per parameter (independent scales), with ±1σ error bars,
+ * the identity line and the prior-mean baseline as a dashed rule. Input: {@link parameterSampleTable}.
+ */
+export function predictedVsTrueSpec(samples: aq.ColumnTable | Record<string, unknown>[], opts: { columns?: number; title?: string } = {}): VegaLiteSpec {
+  return {
+    $schema: SCHEMA,
+    title: opts.title ?? 'Predicted vs true parameters (±1σ; dashed: prior-mean baseline)',
+    data: { values: rowsOf(samples) },
+    transform: [
+      { calculate: 'datum.predicted - datum.sd', as: 'lo' },
+      { calculate: 'datum.predicted + datum.sd', as: 'hi' },
+    ],
+    facet: { field: 'parameter', type: 'nominal', title: null },
+    columns: opts.columns ?? 3,
+    resolve: { scale: { x: 'independent', y: 'independent' } },
+    spec: {
+      width: 180,
+      height: 180,
+      layer: [
+        { mark: { type: 'rule', color: '#bbb' }, encoding: { x: { field: 'truth', type: 'quantitative', aggregate: 'min' }, y: { field: 'truth', type: 'quantitative', aggregate: 'min' }, x2: { field: 'truth', aggregate: 'max' }, y2: { field: 'truth', aggregate: 'max' } } },
+        { mark: { type: 'rule', strokeDash: [4, 3], color: '#d62728' }, encoding: { y: { field: 'baseline', type: 'quantitative', aggregate: 'mean' } } },
+        { mark: { type: 'rule', opacity: 0.35 }, encoding: { x: { field: 'truth', type: 'quantitative', title: 'true', scale: { zero: false } }, y: { field: 'lo', type: 'quantitative', title: 'predicted', scale: { zero: false } }, y2: { field: 'hi' } } },
+        { mark: { type: 'point', filled: true, size: 18 }, encoding: { x: { field: 'truth', type: 'quantitative' }, y: { field: 'predicted', type: 'quantitative' }, tooltip: [{ field: 'sample' }, { field: 'truth' }, { field: 'predicted' }, { field: 'sd' }] } },
+      ],
+    },
+  };
+}
+
+/**
+ * Histograms of the per-sample relative error of E[D | θ̂] against E[D | θ], one panel per descriptor,
+ * the estimator beside the prior-mean baseline. Input: {@link descriptorSampleTable}.
+ */
+export function descriptorErrorHistogramSpec(samples: aq.ColumnTable | Record<string, unknown>[], opts: { columns?: number; maxRelError?: number } = {}): VegaLiteSpec {
+  const cap = opts.maxRelError ?? 1;
+  return {
+    $schema: SCHEMA,
+    title: 'Relative error of E[D | predicted θ] vs E[D | true θ] (CNN vs prior-mean baseline)',
+    data: { values: rowsOf(samples) },
+    transform: [
+      { fold: ['relErrorVsExpected', 'baselineRelErrorVsExpected'], as: ['predictor', 'relError'] },
+      { calculate: "datum.predictor === 'relErrorVsExpected' ? 'CNN' : 'prior mean'", as: 'predictor' },
+      { filter: 'isValid(datum.relError) && isFinite(datum.relError)' },
+      { calculate: `min(datum.relError, ${cap})`, as: 'relErrorCapped' },
+    ],
+    facet: { field: 'descriptor', type: 'nominal', title: null },
+    columns: opts.columns ?? 4,
+    resolve: { scale: { y: 'independent' } },
+    spec: {
+      width: 160,
+      height: 110,
+      mark: { type: 'bar', opacity: 0.6 },
+      encoding: {
+        x: { field: 'relErrorCapped', type: 'quantitative', bin: { maxbins: 20, extent: [0, cap] }, title: `relative error (capped at ${cap})` },
+        y: { aggregate: 'count', type: 'quantitative', stack: null, title: 'samples' },
+        color: { field: 'predictor', type: 'nominal', scale: { domain: ['CNN', 'prior mean'], range: ['#1f77b4', '#d62728'] } },
+      },
+    },
+  };
+}
+
+/**
+ * Calibration of the predicted uncertainty: observed against nominal coverage of the Gaussian
+ * intervals, per parameter, with the diagonal of perfect calibration. Input: {@link calibrationTable}.
+ */
+export function calibrationSpec(table: aq.ColumnTable | Record<string, unknown>[]): VegaLiteSpec {
+  return {
+    $schema: SCHEMA,
+    title: 'Uncertainty calibration (observed vs nominal interval coverage)',
+    width: 320,
+    height: 320,
+    layer: [
+      { data: { values: [{ nominal: 0, observed: 0 }, { nominal: 1, observed: 1 }] }, mark: { type: 'line', color: '#999', strokeDash: [4, 3] }, encoding: { x: { field: 'nominal', type: 'quantitative' }, y: { field: 'observed', type: 'quantitative' } } },
+      {
+        data: { values: rowsOf(table) },
+        mark: { type: 'line', point: true },
+        encoding: {
+          x: { field: 'nominal', type: 'quantitative', title: 'nominal coverage', scale: { domain: [0, 1] } },
+          y: { field: 'observed', type: 'quantitative', title: 'observed coverage', scale: { domain: [0, 1] } },
+          color: { field: 'parameter', type: 'nominal' },
+          tooltip: [{ field: 'parameter' }, { field: 'nominal' }, { field: 'observed' }],
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * Bar chart comparing a per-parameter score of the estimator and the baseline (e.g. R² or MAE).
+ * Input: {@link parameterErrorTable}.
+ */
+export function parameterScoreSpec(table: aq.ColumnTable | Record<string, unknown>[], score: 'r2' | 'mae' = 'r2'): VegaLiteSpec {
+  const base = score === 'r2' ? 'baselineR2' : 'baselineMae';
+  return {
+    $schema: SCHEMA,
+    title: score === 'r2' ? 'R² per parameter: CNN vs prior-mean baseline' : 'MAE per parameter: CNN vs prior-mean baseline',
+    data: { values: rowsOf(table) },
+    transform: [
+      { fold: [score, base], as: ['predictor', 'value'] },
+      { calculate: `datum.predictor === '${score}' ? 'CNN' : 'prior mean'`, as: 'predictor' },
+    ],
+    width: 360,
+    height: 200,
+    mark: 'bar',
+    encoding: {
+      x: { field: 'parameter', type: 'nominal', title: null },
+      xOffset: { field: 'predictor' },
+      y: { field: 'value', type: 'quantitative', title: score === 'r2' ? 'R²' : 'MAE' },
+      color: { field: 'predictor', type: 'nominal', scale: { domain: ['CNN', 'prior mean'], range: ['#1f77b4', '#d62728'] } },
+      tooltip: [{ field: 'parameter' }, { field: 'predictor' }, { field: 'value', format: '.3f' }],
+    },
+  };
+}

@@ -1,0 +1,8 @@
+/**
+ * Error analysis (DESIGN §6): metrics, arquero tables, vega-lite figures and the self-contained HTML
+ * report.
+ */
+export * from './metrics.js';
+export * from './errors.js';
+export * from './figures.js';
+export * from './report.js';
