@@ -8,3 +8,4 @@
  */
 export * from './random/index.js';
 export * from './model/types.js';
+export * from './io/index.js';
