@@ -1,0 +1,203 @@
+/** One entry point for every image format: detection by magic bytes, then by file extension. */
+import { closeSync, openSync, readSync } from 'node:fs';
+import { extname } from 'node:path';
+import { decodeDm } from './dm.js';
+import { loadHdf5, readEmd } from './emd.js';
+import { ImageFormatError } from './errors.js';
+import { type ImageArray, type ImageDtype, type ImageFormat, type MicroscopeImage, pixelSizeOf } from './image.js';
+import { decodeMrc } from './mrc.js';
+import { decodeNpy, readFileOrThrow } from './npy.js';
+import { decodePng } from './png.js';
+import { decodeTiff } from './tiff-read.js';
+
+/** Options for {@link readImage}. */
+export interface ReadImageOptions {
+  /**
+   * Which image when a file holds several: DM ImageList entry, TIFF page, EMD dataset (Berkeley
+   * group or Velox image), or one frame of an MRC / NPY stack. Default: the main image (DM: the
+   * largest greyscale entry; Velox: the HAADF image) and all frames of a stack.
+   */
+  index?: number;
+}
+
+const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+
+/**
+ * Guesses the format from the first bytes (NPY, PNG, TIFF, HDF5/EMD and DM headers carry magic
+ * numbers; MRC has "MAP " at byte 208), then from the extension. Null when nothing matches.
+ */
+export function detectImageFormat(head: Uint8Array, path = ''): ImageFormat | 'hdf5' | null {
+  const starts = (sig: number[], at = 0): boolean => head.length >= at + sig.length && sig.every((b, i) => head[at + i] === b);
+  if (starts([0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59])) return 'npy';
+  if (starts([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a])) return 'png';
+  if (starts([0x49, 0x49, 42, 0]) || starts([0x4d, 0x4d, 0, 42]) || starts([0x49, 0x49, 43, 0]) || starts([0x4d, 0x4d, 0, 43])) return 'tiff';
+  // HDF5 allows a user block of 512, 1024, … bytes before the superblock.
+  for (const at of [0, 512, 1024, 2048]) if (starts(HDF5_MAGIC, at)) return 'hdf5';
+  if (starts([0, 0, 0, 3])) return 'dm3';
+  if (starts([0, 0, 0, 4])) return 'dm4';
+  if (starts([0x4d, 0x41, 0x50, 0x20], 208)) return 'mrc';
+  const ext = extname(path).toLowerCase();
+  const byExt: Record<string, ImageFormat | 'hdf5'> = {
+    '.dm3': 'dm3', '.dm4': 'dm4', '.mrc': 'mrc', '.mrcs': 'mrc', '.st': 'mrc', '.ali': 'mrc', '.rec': 'mrc',
+    '.emd': 'hdf5', '.h5': 'hdf5', '.hdf5': 'hdf5', '.tif': 'tiff', '.tiff': 'tiff', '.png': 'png', '.npy': 'npy',
+  };
+  return byExt[ext] ?? null;
+}
+
+function readHead(path: string): Uint8Array {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch (e) {
+    throw new ImageFormatError(path, 'image', `cannot open the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+  try {
+    const head = new Uint8Array(4096);
+    const n = readSync(fd, head, 0, head.length, 0);
+    return head.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function selectFrame(img: MicroscopeImage, index: number | undefined): MicroscopeImage {
+  if (index === undefined || img.frames === undefined) {
+    if (index !== undefined && index !== 0 && img.frames === undefined) {
+      throw new ImageFormatError('<image>', img.format, `frame ${index} requested but the file holds a single image`);
+    }
+    return img;
+  }
+  if (!Number.isInteger(index) || index < 0 || index >= img.frames) {
+    throw new ImageFormatError('<image>', img.format, `frame ${index} requested but the stack has ${img.frames} frames`);
+  }
+  const hw = img.width * img.height;
+  const out: MicroscopeImage = { ...img, data: img.data.slice(index * hw, (index + 1) * hw) as ImageArray, shape: [img.height, img.width], metadata: { ...img.metadata, frame: index, framesInFile: img.frames } };
+  delete out.frames;
+  return out;
+}
+
+function npyImage(bytes: Uint8Array, file: string): MicroscopeImage {
+  const a = decodeNpy(bytes, file);
+  const fail = (why: string): never => {
+    throw new ImageFormatError(file, 'npy', why);
+  };
+  if (a.shape.length < 2 || a.shape.length > 3) fail(`shape (${a.shape.join(', ')}) is not an image (expected 2-D, or 3-D for a stack)`);
+  const dtype: ImageDtype = a.dtype === 'bool' ? 'uint8' : a.dtype;
+  let data = a.data as ImageArray;
+  const [f, h, w] = a.shape.length === 2 ? [1, a.shape[0]!, a.shape[1]!] : [a.shape[0]!, a.shape[1]!, a.shape[2]!];
+  if (a.fortranOrder) {
+    // Column-major: element (k, y, x) sits at k + f*(y + h*x); make it row-major.
+    const Ctor = data.constructor as new (n: number) => ImageArray;
+    const out = new Ctor(data.length);
+    for (let k = 0; k < f; k++) for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) out[(k * h + y) * w + x] = data[k + f * (y + h * x)]!;
+    data = out;
+  }
+  const img: MicroscopeImage = {
+    data,
+    width: w,
+    height: h,
+    shape: a.shape.length === 2 ? [h, w] : [f, h, w],
+    dtype,
+    ...pixelSizeOf(null, null),
+    format: 'npy',
+    metadata: { npyDtype: a.dtype, fortranOrder: a.fortranOrder },
+  };
+  if (a.shape.length === 3) img.frames = f;
+  return img;
+}
+
+function pngImage(bytes: Uint8Array, file: string): MicroscopeImage {
+  const p = decodePng(bytes, file);
+  const n = p.width * p.height;
+  const metadata: Record<string, unknown> = { bitDepth: p.bitDepth, channels: p.channels, text: p.text };
+  let data: ImageArray;
+  let dtype: ImageDtype;
+  if (p.bitDepth < 8 && p.data.length !== n * p.channels) throw new ImageFormatError(file, 'png', `${p.bitDepth}-bit samples are not supported`);
+  if (p.channels <= 2) {
+    // Grey (+ alpha, which is dropped).
+    if (p.channels === 1) data = p.data;
+    else {
+      data = p.data instanceof Uint16Array ? new Uint16Array(n) : new Uint8Array(n);
+      for (let i = 0; i < n; i++) data[i] = p.data[2 * i]!;
+      metadata.alphaDropped = true;
+    }
+    dtype = p.data instanceof Uint16Array ? 'uint16' : 'uint8';
+  } else {
+    const c = p.channels;
+    const lum = new Float32Array(n);
+    for (let i = 0; i < n; i++) lum[i] = 0.299 * p.data[i * c]! + 0.587 * p.data[i * c + 1]! + 0.114 * p.data[i * c + 2]!;
+    data = lum;
+    dtype = 'float32';
+    metadata.convertedFromRgb = true;
+    metadata.note = 'RGB image converted to luminance (0.299 R + 0.587 G + 0.114 B); burnt-in annotations are part of the data';
+  }
+  const ps = p.pixelSizeNm !== undefined ? pixelSizeOf(p.pixelSizeNm, 'nm') : pixelSizeOf(null, null);
+  return { data, width: p.width, height: p.height, shape: [p.height, p.width], dtype, ...ps, format: 'png', metadata };
+}
+
+/**
+ * Decodes an in-memory image file of any format except EMD (which HDF5 reads from a path).
+ * `opts.file` names the source in error messages; `opts.format` skips detection.
+ */
+export function decodeImage(bytes: Uint8Array, opts: ReadImageOptions & { file?: string; format?: ImageFormat } = {}): MicroscopeImage {
+  const file = opts.file ?? '<bytes>';
+  const format = opts.format ?? detectImageFormat(bytes.subarray(0, 4096), file);
+  let img: MicroscopeImage;
+  switch (format) {
+    case 'npy':
+      img = npyImage(bytes, file);
+      break;
+    case 'png':
+      img = pngImage(bytes, file);
+      break;
+    case 'tiff':
+      return decodeTiff(bytes, file, opts);
+    case 'dm3':
+    case 'dm4':
+      return decodeDm(bytes, file, opts);
+    case 'mrc':
+      img = decodeMrc(bytes, file);
+      break;
+    case 'emd':
+    case 'emd-velox':
+    case 'hdf5':
+      throw new ImageFormatError(file, 'emd', 'EMD/HDF5 files are read from a path: use readImage(path)');
+    default:
+      throw new ImageFormatError(file, 'image', 'unknown format (expected dm3, dm4, mrc, emd, tif, png or npy, by content or extension)');
+  }
+  try {
+    return selectFrame(img, opts.index);
+  } catch (e) {
+    if (e instanceof ImageFormatError) throw new ImageFormatError(file, img.format, e.message.replace(/^.*?: not a readable \S+ file: /, ''));
+    throw e;
+  }
+}
+
+/**
+ * Reads a microscope or aggstem image file — DM3, DM4, MRC, EMD (Berkeley or Velox; call
+ * `await loadHdf5()` once first, or use {@link readImageAsync}), TIFF, PNG or NPY — into a
+ * {@link MicroscopeImage}: row-major data, shape, dtype, pixel size (file unit and nm) and key
+ * metadata. Throws {@link ImageFormatError} for unreadable, corrupt or unsupported files.
+ *
+ * @example
+ * const img = readImage('scan.dm4');
+ * console.log(img.shape, img.pixelSizeNm, img.metadata.beamEnergyKv);
+ */
+export function readImage(path: string, opts: ReadImageOptions = {}): MicroscopeImage {
+  const head = readHead(path);
+  const format = detectImageFormat(head, path);
+  if (format === 'hdf5' || format === 'emd' || format === 'emd-velox') {
+    const img = readEmd(path, opts);
+    // readEmd uses the index to choose a dataset, so frames of a stack are not sub-selected here.
+    return img;
+  }
+  if (format === null) throw new ImageFormatError(path, 'image', 'unknown format (expected dm3, dm4, mrc, emd, tif, png or npy, by content or extension)');
+  return decodeImage(readFileOrThrow(path, format), { ...opts, file: path, format });
+}
+
+/** {@link readImage} that first loads the HDF5 library when the file is EMD/HDF5. */
+export async function readImageAsync(path: string, opts: ReadImageOptions = {}): Promise<MicroscopeImage> {
+  const format = detectImageFormat(readHead(path), path);
+  if (format === 'hdf5') await loadHdf5();
+  return readImage(path, opts);
+}
