@@ -8,4 +8,5 @@
  */
 export * from './random/index.js';
 export * from './model/types.js';
+export * from './descriptors/index.js';
 export * from './io/index.js';

@@ -148,10 +148,13 @@ function orthogonalTo(u: Float64Array, out: Float64Array): void {
 
 /**
  * Eigenvalues and eigenvectors of a symmetric 3×3 matrix (row-major; only the upper triangle is
- * read) in closed form: eigenvalues by the trigonometric solution of the characteristic cubic
- * (Smith, CACM 4 (1961) 168), eigenvectors as cross products of rows of A − λI for the better
- * separated extreme eigenvalue, then the other extreme orthogonalised, then a cross product.
- * Hand-written because a 3×3 case needs no linear-algebra dependency in the hot path.
+ * read) in closed form. The trigonometric solution of the characteristic cubic (Smith, CACM 4
+ * (1961) 168) locates the eigenvalues; the eigenvector of the better separated extreme eigenvalue
+ * is a cross product of two rows of A − λI; the remaining 2×2 block in the orthogonal complement
+ * is diagonalised exactly by one Jacobi rotation, and all eigenvalues are returned as Rayleigh
+ * quotients. This keeps (near-)degenerate pairs, e.g. the two small axes of a dimer, accurate to
+ * rounding instead of the √ε of the cubic alone. Hand-written because a 3×3 case needs no
+ * linear-algebra dependency in the hot path.
  */
 export function symmetricEigen3(a: ArrayLike<number>): SymmetricEigen3 {
   if (a.length !== 9) throw new RangeError(`symmetricEigen3: expected 9 entries (row-major 3×3), got ${a.length}`);
@@ -161,8 +164,7 @@ export function symmetricEigen3(a: ArrayLike<number>): SymmetricEigen3 {
   const p1 = a01 * a01 + a02 * a02 + a12 * a12;
   const b00 = a00 - q, b11 = a11 - q, b22 = a22 - q;
   const p2 = b00 * b00 + b11 * b11 + b22 * b22 + 2 * p1;
-  const vectors = new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]);
-  if (!(p2 > 0)) return { values: [q, q, q], vectors };
+  if (!(p2 > 0)) return { values: [q, q, q], vectors: new Float64Array([1, 0, 0, 0, 1, 0, 0, 0, 1]) };
   const pp = Math.sqrt(p2 / 6);
   const c00 = b00 / pp, c11 = b11 / pp, c22 = b22 / pp, c01 = a01 / pp, c02 = a02 / pp, c12 = a12 / pp;
   const det = c00 * (c11 * c22 - c12 * c12) - c01 * (c01 * c22 - c12 * c02) + c02 * (c01 * c12 - c11 * c02);
@@ -170,30 +172,44 @@ export function symmetricEigen3(a: ArrayLike<number>): SymmetricEigen3 {
   const l1 = q + 2 * pp * Math.cos(phi);
   const l3 = q + 2 * pp * Math.cos(phi + (2 * Math.PI) / 3);
   const l2 = 3 * q - l1 - l3;
-  const values: [number, number, number] = [l1, l2, l3];
   const scale2 = p2 + 3 * q * q; // ‖A‖_F², the scale for the rank test
-  const e1 = new Float64Array(3), e3 = new Float64Array(3), e2 = new Float64Array(3);
-  const firstIsTop = l1 - l2 >= l2 - l3;
-  const [u, v] = firstIsTop ? [e1, e3] : [e3, e1];
-  if (!nullVector(sym, firstIsTop ? l1 : l3, scale2, u)) {
-    // Cannot happen for p2 > 0 (the better separated extreme eigenvalue is simple); stay safe.
-    u.set([1, 0, 0]);
+  const u = new Float64Array(3);
+  if (!nullVector(sym, l1 - l2 >= l2 - l3 ? l1 : l3, scale2, u)) u.set([1, 0, 0]); // cannot happen for p2 > 0
+  // Orthonormal basis (v, w) of u's complement, then the 2×2 block B = [v w]ᵀ A [v w].
+  const v = new Float64Array(3), w = new Float64Array(3);
+  orthogonalTo(u, v);
+  cross(u[0]!, u[1]!, u[2]!, v[0]!, v[1]!, v[2]!, w);
+  const quad = (x: Float64Array, y: Float64Array) => {
+    let s = 0;
+    for (let r = 0; r < 3; r++) for (let c = 0; c < 3; c++) s += x[r]! * sym[3 * r + c]! * y[c]!;
+    return s;
+  };
+  const bvv = quad(v, v), bvw = quad(v, w), bww = quad(w, w);
+  let cs = 1, sn = 0;
+  if (bvw !== 0) {
+    // Jacobi rotation zeroing the off-diagonal entry (Golub & Van Loan, Alg. 8.5.1).
+    const tau = (bww - bvv) / (2 * bvw);
+    const t = (tau >= 0 ? 1 : -1) / (Math.abs(tau) + Math.sqrt(1 + tau * tau));
+    cs = 1 / Math.sqrt(1 + t * t);
+    sn = t * cs;
   }
-  const okV = nullVector(sym, firstIsTop ? l3 : l1, scale2, v);
-  if (okV) {
-    const d = v[0]! * u[0]! + v[1]! * u[1]! + v[2]! * u[2]!;
-    v[0]! -= d * u[0]!; v[1]! -= d * u[1]!; v[2]! -= d * u[2]!;
+  const x1 = new Float64Array(3), x2 = new Float64Array(3);
+  for (let k = 0; k < 3; k++) {
+    x1[k] = cs * v[k]! - sn * w[k]!;
+    x2[k] = sn * v[k]! + cs * w[k]!;
   }
-  const nv = Math.hypot(v[0]!, v[1]!, v[2]!);
-  if (!okV || !(nv > 1e-6)) orthogonalTo(u, v);
-  else { v[0]! /= nv; v[1]! /= nv; v[2]! /= nv; }
-  cross(e3[0]!, e3[1]!, e3[2]!, e1[0]!, e1[1]!, e1[2]!, e2); // e2 = e3 × e1 makes the frame right-handed
+  const pairs: [number, Float64Array][] = [[quad(u, u), u], [quad(x1, x1), x1], [quad(x2, x2), x2]];
+  pairs.sort((m, n) => n[0] - m[0]);
+  const [e1, e2] = [pairs[0]![1], pairs[1]![1]];
+  const e3 = new Float64Array(3);
+  cross(e1[0]!, e1[1]!, e1[2]!, e2[0]!, e2[1]!, e2[2]!, e3); // right-handed: e3 = e1 × e2
+  const vectors = new Float64Array(9);
   for (let k = 0; k < 3; k++) {
     vectors[3 * k] = e1[k]!;
     vectors[3 * k + 1] = e2[k]!;
     vectors[3 * k + 2] = e3[k]!;
   }
-  return { values, vectors };
+  return { values: [pairs[0]![0], pairs[1]![0], pairs[2]![0]], vectors };
 }
 
 /**
