@@ -76,8 +76,8 @@ function asciiBytes(s: string): Uint8Array {
 function encodeTiff(
   fn: string,
   pixels: Uint8Array,
-  bits: 16 | 32,
-  sampleFormat: 1 | 3,
+  bits: 8 | 16 | 32 | 64,
+  sampleFormat: 1 | 2 | 3,
   width: number,
   height: number,
   min: number,
@@ -152,7 +152,7 @@ function encodeTiff(
   return out;
 }
 
-function leBytes(data: Float32Array | Uint16Array): Uint8Array {
+function leBytes(data: TiffGreyArray): Uint8Array {
   const host = new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   if (new Uint8Array(new Uint16Array([1]).buffer)[0] === 1) return host;
   const b = host.slice();
@@ -195,6 +195,22 @@ export function encodeTiffUint16(data: Uint16Array, width: number, height: numbe
   checkImage('encodeTiffUint16', data.length, width, height);
   const [lo, hi] = finiteRange(data);
   return encodeTiff('encodeTiffUint16', leBytes(data), 16, 1, width, height, lo, hi, meta);
+}
+
+/** Typed arrays {@link encodeTiffGrey} accepts. */
+export type TiffGreyArray = Uint8Array | Int8Array | Uint16Array | Int16Array | Uint32Array | Int32Array | Float32Array | Float64Array;
+
+/**
+ * Encodes any single-channel typed array as a greyscale TIFF (8/16/32-bit integers, signed or not,
+ * 32/64-bit floats); calibration as in {@link encodeTiffFloat32}.
+ */
+export function encodeTiffGrey(data: TiffGreyArray, width: number, height: number, meta?: TiffMeta): Uint8Array {
+  checkImage('encodeTiffGrey', data.length, width, height);
+  const [lo, hi] = finiteRange(data);
+  const float = data instanceof Float32Array || data instanceof Float64Array;
+  const signed = data instanceof Int8Array || data instanceof Int16Array || data instanceof Int32Array;
+  const bits = (data.BYTES_PER_ELEMENT * 8) as 8 | 16 | 32 | 64;
+  return encodeTiff('encodeTiffGrey', leBytes(data), bits, float ? 3 : signed ? 2 : 1, width, height, lo, hi, meta);
 }
 
 /** Writes a float32 TIFF atomically. See {@link encodeTiffFloat32}. */
