@@ -147,8 +147,9 @@ test('synthetic Berkeley EMD stack and Velox EMD are read with units, frames and
     g.create_dataset({ name: 'dim1', data: new Float64Array([0, 1]) });
     g.create_dataset({ name: 'dim2', data: new Float64Array([0, 0.2]) });
     g.create_dataset({ name: 'dim3', data: new Float64Array([0, 0.2, 0.4]) });
-    g.get('dim3')!.create_attribute('units', '[n_m]');
-    g.get('dim3')!.create_attribute('name', 'R_x');
+    const dim3 = g.get('dim3') as InstanceType<typeof h5.Dataset>;
+    dim3.create_attribute('units', '[n_m]');
+    dim3.create_attribute('name', 'R_x');
     f.create_group('microscope').create_attribute('voltage', 300);
     f.close();
     const b = await readImageAsync(pb);
