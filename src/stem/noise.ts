@@ -1,0 +1,133 @@
+/**
+ * Shot noise and detector chain (DESIGN §3 step 5):
+ *
+ *   N ~ Poisson(N0 · I)                               exact sampler, every λ
+ *   S = round(g·N + √(g²c²N + σ_r²)·Z + offset)       Z ~ N(0, 1); clipped to [0, 65535]
+ *   Î = (S − offset) / (g·N0)                         the normalised estimate the CNN sees
+ *
+ * The Gaussian term joins the gain noise (scintillator/PMT pulse-height spread: given N electrons,
+ * a sum of N pulses with mean 1 and coefficient of variation c, variance c²N by the CLT) and the
+ * read-out noise σ_r. Hence E[S] = gλ + offset and Var(S) = g²λ(1 + c²) + σ_r² (+ 1/12 from the
+ * rounding to integer counts), as long as nothing is clipped.
+ */
+import { poissonPtrs } from '../random/poisson.js';
+import type { RandomStream } from '../random/index.js';
+import type { MicroscopeConfig } from './config.js';
+
+/** Noisy outputs for one clean image. */
+export interface NoisyImage {
+  /** Detector counts S (16-bit, offset included). */
+  counts: Uint16Array;
+  /** Normalised estimate (S − offset)/(g·N0) of the HAADF fraction. */
+  noisy: Float32Array;
+}
+
+// Ziggurat tables (Marsaglia & Tsang, J. Stat. Softw. 5(8), 2000; 128 layers) with the layer index,
+// the sign and a 24-bit magnitude taken from disjoint bits of one uint32 (Doornik 2005 showed that
+// sharing bits between layer and magnitude biases the original). Constant, built once.
+const ZIG_R = 3.442619855899;
+const ZIG_V = 9.91256303526217e-3;
+const ZIG_M = 2 ** 24;
+const ZIG = (() => {
+  const k = new Uint32Array(128), w = new Float64Array(128), f = new Float64Array(128);
+  let dn = ZIG_R, tn = dn;
+  const q = ZIG_V / Math.exp(-0.5 * dn * dn);
+  k[0] = Math.floor((dn / q) * ZIG_M);
+  k[1] = 0;
+  w[0] = q / ZIG_M;
+  w[127] = dn / ZIG_M;
+  f[0] = 1;
+  f[127] = Math.exp(-0.5 * dn * dn);
+  for (let i = 126; i >= 1; i--) {
+    dn = Math.sqrt(-2 * Math.log(ZIG_V / dn + Math.exp(-0.5 * dn * dn)));
+    k[i + 1] = Math.floor((dn / tn) * ZIG_M);
+    tn = dn;
+    f[i] = Math.exp(-0.5 * dn * dn);
+    w[i] = dn / ZIG_M;
+  }
+  return { k, w, f };
+})();
+
+/**
+ * Standard normal by the ziggurat method: one uint32 in ~99 % of draws; the wedges and the tail
+ * are sampled exactly by rejection with `double()`. Used in the per-pixel noise loop, where the
+ * polar method's log and sqrt per pair would dominate the cost.
+ */
+export function normalZiggurat(rng: RandomStream): number {
+  const { k, w, f } = ZIG;
+  for (;;) {
+    const u = rng.uint32();
+    const i = u & 127;
+    const j = u >>> 8;
+    const sign = u & 128 ? -1 : 1;
+    if (j < k[i]!) return sign * j * w[i]!;
+    if (i === 0) {
+      let x: number, y: number;
+      do {
+        x = -Math.log(1 - rng.double()) / ZIG_R;
+        y = -Math.log(1 - rng.double());
+      } while (y + y < x * x);
+      return sign * (ZIG_R + x);
+    }
+    const x = j * w[i]!;
+    if (f[i]! + rng.double() * (f[i - 1]! - f[i]!) < Math.exp(-0.5 * x * x)) return sign * x;
+  }
+}
+
+// 1/k for the inversion search (multiplication instead of a dependent division per step).
+const INV_K = Float64Array.from({ length: 128 }, (_, k) => (k === 0 ? 0 : 1 / k));
+
+/**
+ * Draws shot noise and detector noise for a clean HAADF-fraction image `clean` (values in [0, 1)),
+ * using `config.doseElectronsPerPx` and `config.detector`. The training loop can call this every
+ * epoch on the stored clean image; `simulateImage` calls it with `deriveStream(rng, 'noise')`, so
+ * the same stream reproduces its `counts` exactly. Pass `out` to reuse buffers.
+ */
+export function addNoise(
+  clean: ArrayLike<number>,
+  config: Pick<MicroscopeConfig, 'doseElectronsPerPx' | 'detector'>,
+  rng: RandomStream,
+  out?: Partial<NoisyImage>,
+): NoisyImage {
+  const n = clean.length;
+  const counts = out?.counts && out.counts.length === n ? out.counts : new Uint16Array(n);
+  const noisy = out?.noisy && out.noisy.length === n ? out.noisy : new Float32Array(n);
+  const N0 = config.doseElectronsPerPx;
+  const { gain: g, gainCv: c, offset, readNoise: sr } = config.detector;
+  if (!(N0 > 0)) throw new RangeError(`addNoise: doseElectronsPerPx must be > 0, got ${N0}`);
+  if (!(g > 0)) throw new RangeError(`addNoise: detector.gain must be > 0, got ${g}`);
+  const g2c2 = g * g * c * c, sr2 = sr * sr;
+  const norm = 1 / (g * N0);
+  const gaussian = g2c2 > 0 || sr2 > 0;
+  for (let i = 0; i < n; i++) {
+    const v = clean[i]!;
+    const lambda = v > 0 ? N0 * v : 0;
+    if (!(lambda <= 2 ** 52)) throw new RangeError(`addNoise: clean[${i}] = ${v} gives a non-finite or huge mean ${lambda}`);
+    let N = 0;
+    if (lambda >= 10) {
+      N = poissonPtrs(rng, lambda);
+    } else if (lambda > 0) {
+      // Inversion, as poissonInversion in src/random/poisson.ts, inlined for the hot loop.
+      const p0 = Math.exp(-lambda);
+      for (;;) {
+        const u = rng.double();
+        let k = 0, p = p0, cdf = p0;
+        while (u > cdf && k < 127) {
+          k++;
+          p *= lambda * INV_K[k]!;
+          cdf += p;
+        }
+        if (u <= cdf) {
+          N = k;
+          break;
+        }
+      }
+    }
+    let s = g * N + offset;
+    if (gaussian) s += Math.sqrt(g2c2 * N + sr2) * normalZiggurat(rng);
+    const S = s <= 0 ? 0 : s >= 65535 ? 65535 : Math.round(s);
+    counts[i] = S;
+    noisy[i] = (S - offset) * norm;
+  }
+  return { counts, noisy };
+}
