@@ -1,0 +1,120 @@
+/**
+ * One dataset sample as a pure function of (config, index): draw θ from the prior, grow the
+ * aggregate, simulate its image, describe it. Runs in the worker threads (and in-process for
+ * `workers: 0`); nothing here depends on which thread runs it or in which order.
+ */
+import { describeAggregate, DESCRIPTOR_NAMES } from '../descriptors/index.js';
+import { generateAggregate, GenerationError } from '../model/generate.js';
+import { samplePrior } from '../model/params.js';
+import type { ModelParams } from '../model/types.js';
+import { deriveStream, randomStream, type RandomStream } from '../random/index.js';
+import { simulateImage, type StemWorkspace } from '../stem/index.js';
+import type { DatasetConfig } from './config.js';
+
+/** Why a draw was rejected. */
+export type RejectReason = 'generation' | 'deadline' | 'notFit';
+
+/** Everything a worker sends back for one sample. */
+export interface SampleResult {
+  index: number;
+  /** Key of the sample's stream `(seed, "sample", index)`: reproduces it with `computeSample`. */
+  seedKey: string;
+  /** `failed` when no draw was accepted within `maxRedraws` (images are then all zero). */
+  status: 'ok' | 'failed';
+  /** The accepted parameters (the last rejected ones when failed). */
+  params: ModelParams;
+  /** Descriptors of the accepted aggregate (NaN when failed), by name. */
+  descriptors: Record<string, number>;
+  /** Rejected draws, in order: their parameters and why. */
+  rejected: { params: ModelParams; reason: RejectReason }[];
+  /** Stored (binned) clean HAADF fraction, `[side, side]` row-major. */
+  clean: Float32Array;
+  /** Stored (binned) noisy normalised intensity `(S − offset)/(g N0)`. */
+  noisy: Float32Array;
+}
+
+/**
+ * Block mean over `factor × factor` pixels of a row-major `width × height` image, in float64 then
+ * rounded once to float32 (so it does not depend on summation order across machines).
+ */
+export function binImage(src: ArrayLike<number>, width: number, height: number, factor: number): Float32Array {
+  if (factor === 1) return Float32Array.from(src);
+  const w = width / factor, h = height / factor;
+  const out = new Float32Array(w * h);
+  const inv = 1 / (factor * factor);
+  for (let y = 0; y < h; y++) {
+    for (let x = 0; x < w; x++) {
+      let s = 0;
+      for (let dy = 0; dy < factor; dy++) {
+        const row = (y * factor + dy) * width + x * factor;
+        for (let dx = 0; dx < factor; dx++) s += src[row + dx]!;
+      }
+      out[y * w + x] = s * inv;
+    }
+  }
+  return out;
+}
+
+/** The stream of draw `attempt` of a sample: the sample's own stream first, then `(…, "retry", k)`. */
+function attemptStream(sample: RandomStream, attempt: number): RandomStream {
+  return attempt === 0 ? sample : deriveStream(sample, 'retry', attempt);
+}
+
+/**
+ * Computes sample `index` of a dataset: a pure function of (config, index). Draw k uses the stream
+ * `(seed, "sample", index)` (k = 0) or its sub-stream `("retry", k)`, split further into `params`,
+ * `aggregate`, `image` and `descriptors`. A draw is rejected (and the next one tried) when the
+ * generator gives up or the aggregate does not fit the field of view. `workspace` only reuses the
+ * simulator's scratch buffers (faster; the result is the same with or without it).
+ */
+export function computeSample(config: DatasetConfig, index: number, workspace?: StemWorkspace): SampleResult {
+  const sample = randomStream(config.seed, 'sample', index);
+  const side = config.microscope.widthPx / config.binning;
+  const rejected: SampleResult['rejected'] = [];
+  let params!: ModelParams;
+  for (let attempt = 0; attempt <= config.maxRedraws; attempt++) {
+    const s = attemptStream(sample, attempt);
+    params = samplePrior(config.prior, deriveStream(s, 'params'));
+    let aggregate;
+    try {
+      aggregate = generateAggregate(params, deriveStream(s, 'aggregate'), { deadlineMs: config.generatorDeadlineMs });
+    } catch (e) {
+      if (!(e instanceof GenerationError)) throw e;
+      // Only a restart-budget failure is deterministic; running out of time depends on the machine.
+      rejected.push({ params, reason: e.elapsedMs >= config.generatorDeadlineMs ? 'deadline' : 'generation' });
+      continue;
+    }
+    const image = simulateImage(aggregate.particles, config.microscope, deriveStream(s, 'image'), { workspace });
+    if (!image.fits) {
+      rejected.push({ params, reason: 'notFit' });
+      continue;
+    }
+    const descriptors = describeAggregate(aggregate.particles, {
+      rng: deriveStream(s, 'descriptors'),
+      projections: config.descriptorProjections,
+    });
+    const { widthPx, heightPx } = config.microscope;
+    return {
+      index,
+      seedKey: sample.key,
+      status: 'ok',
+      params,
+      descriptors: { ...descriptors },
+      rejected,
+      clean: binImage(image.clean, widthPx, heightPx, config.binning),
+      noisy: binImage(image.noisy, widthPx, heightPx, config.binning),
+    };
+  }
+  const descriptors: Record<string, number> = {};
+  for (const d of DESCRIPTOR_NAMES) descriptors[d] = NaN;
+  return {
+    index,
+    seedKey: sample.key,
+    status: 'failed',
+    params,
+    descriptors,
+    rejected,
+    clean: new Float32Array(side * side),
+    noisy: new Float32Array(side * side),
+  };
+}
