@@ -1,0 +1,65 @@
+/**
+ * The CNN estimator: a residual network that predicts the varying model parameters of an
+ * aggregate from its HAADF-STEM image, each with a standard deviation (Gaussian variance head).
+ *
+ * Typical use:
+ * ```ts
+ * const { tf } = await initBackend('auto');           // src/cnn/backend
+ * const est = await loadEstimator('datasets/quick-model');
+ * const e = await predict(est, { data, widthPx: 128, heightPx: 128, pixelSizeNm: 1.6 });
+ * e.names.forEach((n, j) => console.log(n, e.mean[j], '±', e.sd[j]));
+ * ```
+ * Training: `trainEstimator(datasetSource(openDataset(dir)), { outDir, epochs, onEpochEnd })`.
+ */
+export {
+  paramScalingFromPrior,
+  scaleParams,
+  unscaleParams,
+  scaleValue,
+  unscaleValue,
+  unscaleDerivative,
+  validateParamScaling,
+  type ParamScale,
+  type ParamScaling,
+} from './scaling.js';
+export {
+  buildNetwork,
+  networkSpec,
+  validateNetworkSpec,
+  splitOutput,
+  countParameters,
+  type NetworkSpec,
+  type NetworkPreset,
+} from './network.js';
+export { arraySource, type TrainingSource, type TrainingBatch, type TrainingSplit, type TrainingSourceInfo, type ArraySplit } from './source.js';
+export {
+  ESTIMATOR_FILES,
+  EstimatorFileError,
+  applyInputTransform,
+  fitInputTransform,
+  saveEstimator,
+  loadEstimator,
+  readEstimatorMeta,
+  disposeEstimator,
+  modelToFiles,
+  modelFromFiles,
+  type Estimator,
+  type EstimatorMeta,
+  type EpochLog,
+  type TrainingRecord,
+  type InputTransform,
+  type ModelFiles,
+} from './estimator.js';
+export {
+  predict,
+  predictBatch,
+  resampleToModelGrid,
+  fitImageToModel,
+  estimatesFromScaled,
+  EstimatorInputError,
+  type EstimatorImage,
+  type ParamEstimate,
+  type PredictOptions,
+} from './predict.js';
+export { datasetSource, type DatasetSourceOptions } from './dataset-source.js';
+export { trainEstimator, TrainConfigError, type TrainOptions, type TrainResult, type BatchInfo, type EpochInfo } from './train.js';

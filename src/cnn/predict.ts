@@ -1,0 +1,221 @@
+/**
+ * Prediction: image(s) → parameter estimates with uncertainties.
+ *
+ * Pipeline per image: optional `preprocess` hook (the slot for real-microscope normalisation) →
+ * geometry check (size and pixel size must match the model, or `resample: true`) → the model's
+ * input transform → network → mean and log-variance in scaled units → raw units.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { applyInputTransform, type Estimator, type EstimatorMeta } from './estimator.js';
+import { splitOutput } from './network.js';
+import { unscaleDerivative, unscaleValue } from './scaling.js';
+import type { ModelParamName } from '../model/types.js';
+
+/** A single-channel image with its physical pixel size; `data` is row-major `[heightPx, widthPx]`. */
+export interface EstimatorImage {
+  data: ArrayLike<number>;
+  widthPx: number;
+  heightPx: number;
+  pixelSizeNm: number;
+}
+
+/** A parameter estimate with its uncertainty. */
+export interface ParamEstimate {
+  /** Parameter names (the model's varying parameters, canonical order). */
+  names: ModelParamName[];
+  /**
+   * Estimates in raw units. For log-scaled parameters (nParticles) this is the back-transformed
+   * scaled mean, i.e. the median of the implied log-normal.
+   */
+  mean: number[];
+  /** Standard deviations in raw units (delta method through the scaling). */
+  sd: number[];
+  /** Mean in scaled [0, 1] units. */
+  scaledMean: number[];
+  /** Standard deviation in scaled units. */
+  scaledSd: number[];
+}
+
+/** Options of {@link predict} / {@link predictBatch}. */
+export interface PredictOptions {
+  /**
+   * Resample an image whose pixel size or size differs from the model's: area-average (coarser
+   * model pixels) or bilinear (finer) onto the model's pixel grid, centred, padding with the image's
+   * border mean. Without it such images are refused.
+   */
+  resample?: boolean;
+  /** Runs first on every image (e.g. normalising a real micrograph to simulated intensity units). */
+  preprocess?: (image: EstimatorImage, meta: EstimatorMeta) => EstimatorImage;
+  /** Images per network call (default 32). */
+  batchSize?: number;
+}
+
+/** Error for an image that does not fit the model. */
+export class EstimatorInputError extends Error {
+  override name = 'EstimatorInputError';
+}
+
+/** Relative pixel-size difference accepted as "the same" (pixel sizes are written with a few digits). */
+const PIXEL_SIZE_RTOL = 1e-3;
+
+function checkImage(img: EstimatorImage, where: string): void {
+  if (!(Number.isInteger(img.widthPx) && img.widthPx > 0 && Number.isInteger(img.heightPx) && img.heightPx > 0)) {
+    throw new EstimatorInputError(`${where}: image size ${img.widthPx}×${img.heightPx} px; expected positive integers`);
+  }
+  if (img.data.length !== img.widthPx * img.heightPx) {
+    throw new EstimatorInputError(`${where}: image has ${img.data.length} values, expected ${img.widthPx}×${img.heightPx} = ${img.widthPx * img.heightPx}`);
+  }
+  if (!(Number.isFinite(img.pixelSizeNm) && img.pixelSizeNm > 0)) {
+    throw new EstimatorInputError(`${where}: pixel size ${img.pixelSizeNm} nm; expected a positive number (the model needs the physical scale)`);
+  }
+}
+
+/** The image as the model's input grid (checked, or resampled when allowed). */
+export function fitImageToModel(meta: EstimatorMeta, img: EstimatorImage, opts: { resample?: boolean } = {}, where = 'predict'): Float32Array {
+  checkImage(img, where);
+  const size = meta.input.sizePx;
+  const px = meta.input.pixelSizeNm;
+  const pixelOk = Math.abs(img.pixelSizeNm - px) <= PIXEL_SIZE_RTOL * px;
+  const sizeOk = img.widthPx === size && img.heightPx === size;
+  if (pixelOk && sizeOk) return Float32Array.from(img.data);
+  if (!opts.resample) {
+    const problems: string[] = [];
+    if (!pixelOk) problems.push(`pixel size ${img.pixelSizeNm} nm differs from the model's ${px} nm`);
+    if (!sizeOk) problems.push(`size ${img.widthPx}×${img.heightPx} px differs from the model's ${size}×${size} px`);
+    throw new EstimatorInputError(
+      `${where}: the image's ${problems.join(' and its ')}; pass resample: true (CLI: --resample) to resample it to the model's pixel size and centre-crop/pad it`,
+    );
+  }
+  return resampleToModelGrid(img, px, size);
+}
+
+/** Source taps and weights for one output coordinate along one axis; `inside` = sum of in-image weights. */
+interface Taps {
+  index: Int32Array;
+  weight: Float64Array;
+  start: Int32Array;
+  inside: Float64Array;
+}
+
+function axisTaps(nSrc: number, srcPx: number, nOut: number, outPx: number): Taps {
+  const f = outPx / srcPx; // output pixel width in source pixels
+  const idx: number[] = [];
+  const wts: number[] = [];
+  const start = new Int32Array(nOut + 1);
+  const inside = new Float64Array(nOut);
+  for (let o = 0; o < nOut; o++) {
+    start[o] = idx.length;
+    // Output pixel centre in source pixel units, both grids centred on the same point.
+    const c = (o + 0.5 - nOut / 2) * f + nSrc / 2;
+    if (f >= 1) {
+      // Area average: overlap of [c − f/2, c + f/2] with each source pixel [s, s + 1].
+      const a = c - f / 2, b = c + f / 2;
+      for (let s = Math.max(0, Math.floor(a)); s < Math.min(nSrc, Math.ceil(b)); s++) {
+        const w = (Math.min(b, s + 1) - Math.max(a, s)) / f;
+        if (w > 0) { idx.push(s); wts.push(w); inside[o] += w; }
+      }
+    } else {
+      // Bilinear between source pixel centres (at s + 0.5).
+      const t = c - 0.5;
+      const s0 = Math.floor(t), w1 = t - s0;
+      for (const [s, w] of [[s0, 1 - w1], [s0 + 1, w1]] as const) {
+        if (s >= 0 && s < nSrc && w > 0) { idx.push(s); wts.push(w); inside[o] += w; }
+      }
+    }
+  }
+  start[nOut] = idx.length;
+  return { index: Int32Array.from(idx), weight: Float64Array.from(wts), start, inside };
+}
+
+/**
+ * Resamples an image onto a `sizePx × sizePx` grid of pixel size `pixelSizeNm`, centred on the
+ * image centre. Coarser target pixels are area averages (no aliasing of the shot noise), finer
+ * ones bilinear. Target pixels (partly) outside the image are filled with the mean of the image's
+ * outermost pixel ring (the support-film background). Hand-written because tfjs has only
+ * bilinear/nearest resizing without area averaging.
+ */
+export function resampleToModelGrid(img: EstimatorImage, pixelSizeNm: number, sizePx: number): Float32Array {
+  checkImage(img, 'resampleToModelGrid');
+  const { widthPx: w, heightPx: h, data } = img;
+  let border = 0, nb = 0;
+  for (let x = 0; x < w; x++) { border += data[x]! + (h > 1 ? data[(h - 1) * w + x]! : 0); nb += h > 1 ? 2 : 1; }
+  for (let y = 1; y < h - 1; y++) { border += data[y * w]! + (w > 1 ? data[y * w + w - 1]! : 0); nb += w > 1 ? 2 : 1; }
+  const pad = border / nb;
+  const cols = axisTaps(w, img.pixelSizeNm, sizePx, pixelSizeNm);
+  const rows = axisTaps(h, img.pixelSizeNm, sizePx, pixelSizeNm);
+  // Separable pass 1: rows of the source resampled along x → [h, sizePx] (in-image part only).
+  const tmp = new Float64Array(h * sizePx);
+  for (let y = 0; y < h; y++) {
+    for (let o = 0; o < sizePx; o++) {
+      let s = 0;
+      for (let k = cols.start[o]!; k < cols.start[o + 1]!; k++) s += cols.weight[k]! * data[y * w + cols.index[k]!]!;
+      tmp[y * sizePx + o] = s;
+    }
+  }
+  const out = new Float32Array(sizePx * sizePx);
+  for (let oy = 0; oy < sizePx; oy++) {
+    for (let ox = 0; ox < sizePx; ox++) {
+      let s = 0;
+      for (let k = rows.start[oy]!; k < rows.start[oy + 1]!; k++) s += rows.weight[k]! * tmp[rows.index[k]! * sizePx + ox]!;
+      out[oy * sizePx + ox] = s + (1 - rows.inside[oy]! * cols.inside[ox]!) * pad;
+    }
+  }
+  return out;
+}
+
+/** Estimates from the network's raw output rows (scaled mean and log-variance, `[n, P]` each). */
+export function estimatesFromScaled(meta: EstimatorMeta, scaledMean: ArrayLike<number>, logVar: ArrayLike<number>): ParamEstimate[] {
+  const p = meta.paramNames.length;
+  const n = scaledMean.length / p;
+  const out: ParamEstimate[] = [];
+  for (let i = 0; i < n; i++) {
+    const e: ParamEstimate = { names: [...meta.paramNames], mean: [], sd: [], scaledMean: [], scaledSd: [] };
+    for (let j = 0; j < p; j++) {
+      const s = meta.scaling[j]!;
+      const u = scaledMean[i * p + j]!;
+      const su = Math.exp(0.5 * logVar[i * p + j]!);
+      e.scaledMean.push(u);
+      e.scaledSd.push(su);
+      e.mean.push(unscaleValue(s, u));
+      e.sd.push(Math.abs(unscaleDerivative(s, u)) * su);
+    }
+    out.push(e);
+  }
+  return out;
+}
+
+/**
+ * Predicts the model parameters of several images. Every image must have the model's size and
+ * pixel size (see `estimator.meta.input`) unless `resample: true`; the error names both values.
+ */
+export async function predictBatch(estimator: Estimator, images: EstimatorImage[], opts: PredictOptions = {}): Promise<ParamEstimate[]> {
+  const { meta, model } = estimator;
+  const size = meta.input.sizePx;
+  const pix = size * size;
+  const batch = opts.batchSize ?? 32;
+  const results: ParamEstimate[] = [];
+  for (let start = 0; start < images.length; start += batch) {
+    const chunk = images.slice(start, start + batch);
+    const buf = new Float32Array(chunk.length * pix);
+    chunk.forEach((raw, k) => {
+      const img = opts.preprocess ? opts.preprocess(raw, meta) : raw;
+      const where = images.length > 1 ? `predict (image ${start + k})` : 'predict';
+      buf.set(applyInputTransform(meta.input.transform, fitImageToModel(meta, img, opts, where)), k * pix);
+    });
+    const [meanT, logVarT] = tf.tidy(() => {
+      const out = model.predict(tf.tensor4d(buf, [chunk.length, size, size, 1])) as tf.Tensor;
+      const { mean, logVar } = splitOutput(meta.network, out);
+      return [mean, logVar];
+    });
+    const [m, lv] = await Promise.all([meanT.data(), logVarT.data()]);
+    meanT.dispose();
+    logVarT.dispose();
+    results.push(...estimatesFromScaled(meta, m, lv));
+  }
+  return results;
+}
+
+/** Predicts the model parameters of one image: mean ± sd per parameter, raw and scaled units. */
+export async function predict(estimator: Estimator, image: EstimatorImage, opts: PredictOptions = {}): Promise<ParamEstimate> {
+  return (await predictBatch(estimator, [image], opts))[0]!;
+}

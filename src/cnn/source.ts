@@ -1,0 +1,124 @@
+/**
+ * Where training images come from. The trainer reads a {@link TrainingSource}: the on-disk dataset
+ * (through `src/dataset`'s streaming loader, see `datasetSource`) or plain in-memory arrays
+ * ({@link arraySource}, for notebooks, tests and synthetic experiments).
+ */
+import type { ModelParamName } from '../model/types.js';
+import { randomStream, shuffleInPlace, type Seed } from '../random/index.js';
+import type { ParamScaling } from './scaling.js';
+
+/** One mini-batch: images `[size, side, side]` row-major and raw parameters `[size, P]`. */
+export interface TrainingBatch {
+  images: Float32Array;
+  params: Float64Array;
+  size: number;
+}
+
+/** Which part of the data a batch stream covers. */
+export type TrainingSplit = 'train' | 'val';
+
+/** Provenance recorded in the saved model. */
+export interface TrainingSourceInfo {
+  kind: 'dataset' | 'arrays';
+  /** sha256 of the dataset's manifest.json file (datasets only). */
+  manifestHash?: string;
+  /** The dataset's config hash: it identifies the samples, which are pure functions of the config (datasets only). */
+  configHash?: string;
+  /** Whether training images were D4-augmented / got fresh noise per epoch (datasets only). */
+  augment?: boolean;
+  freshNoise?: boolean;
+  /** Dataset directory as given (datasets only). */
+  dir?: string;
+  /** The model prior the parameters were drawn from, if known. */
+  prior?: unknown;
+  /** Microscope preset/config of the images, if known. */
+  microscope?: unknown;
+  /** Samples per split. */
+  counts: { train: number; val: number };
+}
+
+/** A stream of training and validation batches plus what the network needs to know about them. */
+export interface TrainingSource {
+  /** The estimated (varying) parameters, in canonical order: the network's output order. */
+  paramNames: ModelParamName[];
+  /** Their scaling to [0, 1]. */
+  scaling: ParamScaling;
+  /** Side of the square input images, px. */
+  imageSize: number;
+  /** Pixel size of the input images, nm. */
+  pixelSizeNm: number;
+  info: TrainingSourceInfo;
+  /**
+   * The batches of one epoch. Must be a pure function of (split, epoch, batchSize, seed), so that a
+   * resumed run sees exactly the batches the interrupted one would have seen. Validation batches
+   * should not be augmented and should carry fixed noise, so validation losses compare across epochs.
+   */
+  batches(split: TrainingSplit, opts: { batchSize: number; epoch: number; seed: Seed }): Iterable<TrainingBatch> | AsyncIterable<TrainingBatch>;
+}
+
+/** Images and raw parameters held in memory. */
+export interface ArraySplit {
+  /** `[n, side, side]` row-major. */
+  images: Float32Array;
+  /** `[n, P]` raw parameter values, columns in `paramNames` order. */
+  params: ArrayLike<number>;
+}
+
+/**
+ * A {@link TrainingSource} over in-memory arrays. Training batches are reshuffled every epoch with
+ * a stream derived from (seed, epoch); validation batches keep their order. No augmentation.
+ */
+export function arraySource(opts: {
+  paramNames: ModelParamName[];
+  scaling: ParamScaling;
+  imageSize: number;
+  pixelSizeNm: number;
+  train: ArraySplit;
+  val?: ArraySplit;
+  prior?: unknown;
+  microscope?: unknown;
+}): TrainingSource {
+  const { paramNames, scaling, imageSize } = opts;
+  const p = paramNames.length;
+  if (scaling.length !== p || scaling.some((s, j) => s.name !== paramNames[j])) {
+    throw new Error(`arraySource: scaling names [${scaling.map((s) => s.name).join(', ')}] do not match paramNames [${paramNames.join(', ')}]`);
+  }
+  const pix = imageSize * imageSize;
+  const count = (name: string, s: ArraySplit | undefined): number => {
+    if (!s) return 0;
+    const n = s.images.length / pix;
+    if (!Number.isInteger(n)) throw new RangeError(`arraySource: ${name}.images has ${s.images.length} values, not a multiple of ${imageSize}×${imageSize}`);
+    if (s.params.length !== n * p) throw new RangeError(`arraySource: ${name}.params has ${s.params.length} values, expected ${n} × ${p}`);
+    return n;
+  };
+  const nTrain = count('train', opts.train);
+  const nVal = count('val', opts.val);
+  if (nTrain === 0) throw new RangeError('arraySource: the training split is empty');
+
+  function* gen(split: TrainingSplit, batchSize: number, epoch: number, seed: Seed): Generator<TrainingBatch> {
+    const data = split === 'train' ? opts.train : opts.val;
+    const n = split === 'train' ? nTrain : nVal;
+    if (!data || n === 0) return;
+    const order = Int32Array.from({ length: n }, (_, i) => i);
+    if (split === 'train') shuffleInPlace(randomStream(seed, 'array-source', 'epoch', epoch), order);
+    for (let start = 0; start < n; start += batchSize) {
+      const size = Math.min(batchSize, n - start);
+      const images = new Float32Array(size * pix);
+      const params = new Float64Array(size * p);
+      for (let b = 0; b < size; b++) {
+        const i = order[start + b]!;
+        images.set(data.images.subarray(i * pix, (i + 1) * pix), b * pix);
+        for (let j = 0; j < p; j++) params[b * p + j] = data.params[i * p + j]!;
+      }
+      yield { images, params, size };
+    }
+  }
+  return {
+    paramNames,
+    scaling,
+    imageSize,
+    pixelSizeNm: opts.pixelSizeNm,
+    info: { kind: 'arrays', prior: opts.prior, microscope: opts.microscope, counts: { train: nTrain, val: nVal } },
+    batches: (split, o) => gen(split, o.batchSize, o.epoch, o.seed),
+  };
+}
