@@ -10,3 +10,4 @@ export * from './random/index.js';
 export * from './model/types.js';
 export * from './descriptors/index.js';
 export * from './io/index.js';
+export * from './stem/index.js';

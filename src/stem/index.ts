@@ -41,9 +41,9 @@ export {
   createStemWorkspace,
   type StemImage,
   type StemWorkspace,
-  type SimulateOptions,
+  type SimulateImageOptions,
 } from './simulate.js';
-export { addNoise, type NoisyImage } from './noise.js';
+export { addNoise, type StemNoisyImage } from './noise.js';
 export {
   haadfFraction,
   materialIntensity,
@@ -51,31 +51,8 @@ export {
   carbonFilmThickness,
   type OpticalDensityFn,
 } from './optics.js';
-export {
-  gaussianBlur,
-  gaussianKernel1d,
-  convolveSeparable,
-  defocusKernel2d,
-  convolve2dAdd,
-  type BlurScratch,
-} from './blur.js';
-export {
-  scanDisplacement,
-  resampleBilinear,
-  resampleNearest,
-  hasDistortion,
-  type DisplacementField,
-} from './distort.js';
-export {
-  placeParticles,
-  rasterizeThickness,
-  createThicknessBuffers,
-  sphereCornerIntegral,
-  materialMaskFrom,
-  MASK_MIN_THICKNESS_NM,
-  type ImageGeometry,
-  type PlacedParticles,
-  type ThicknessBuffers,
-} from './project.js';
-export { smoothGaussianField } from './field.js';
-export { writeStemImage, type StemImageFiles } from './write.js';
+// Building blocks (blur kernels, resampling, rasterisation, random fields) are importable from
+// their modules ('./blur.js', './distort.js', './project.js', './field.js'); they are not re-exported
+// here because their generic names could collide in the package-wide barrel.
+export { MASK_MIN_THICKNESS_NM, type ImageGeometry as StemGeometry } from './project.js';
+export { writeStemImage, type StemImageFile, type StemImageFiles } from './write.js';

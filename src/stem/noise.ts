@@ -15,7 +15,7 @@ import type { RandomStream } from '../random/index.js';
 import type { MicroscopeConfig } from './config.js';
 
 /** Noisy outputs for one clean image. */
-export interface NoisyImage {
+export interface StemNoisyImage {
   /** Detector counts S (16-bit, offset included). */
   counts: Uint16Array;
   /** Normalised estimate (S − offset)/(g·N0) of the HAADF fraction. */
@@ -87,8 +87,8 @@ export function addNoise(
   clean: ArrayLike<number>,
   config: Pick<MicroscopeConfig, 'doseElectronsPerPx' | 'detector'>,
   rng: RandomStream,
-  out?: Partial<NoisyImage>,
-): NoisyImage {
+  out?: Partial<StemNoisyImage>,
+): StemNoisyImage {
   const n = clean.length;
   const counts = out?.counts && out.counts.length === n ? out.counts : new Uint16Array(n);
   const noisy = out?.noisy && out.noisy.length === n ? out.noisy : new Float32Array(n);

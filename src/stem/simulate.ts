@@ -75,7 +75,7 @@ export function createStemWorkspace(): StemWorkspace {
 }
 
 /** Options of {@link simulateImage}. */
-export interface SimulateOptions {
+export interface SimulateImageOptions {
   /** Row-major 3 × 3 rotation applied to the particles before projecting along z (default identity). */
   rotation?: ArrayLike<number>;
   /** Centre the projected bounding box in the field (default true); false puts the rotated origin there. */
@@ -108,7 +108,7 @@ function grow(a: Float64Array, n: number): Float64Array {
  * sub-stream of `rng` (`deriveStream(rng, 'kappa' | 'carbon' | 'scan' | 'noise')`), so the same
  * `rng` seed gives identical bytes and switching one effect off leaves the others unchanged.
  */
-export function simulateImage(particles: Particles, config: MicroscopeConfig, rng: RandomStream, opts: SimulateOptions = {}): StemImage {
+export function simulateImage(particles: Particles, config: MicroscopeConfig, rng: RandomStream, opts: SimulateImageOptions = {}): StemImage {
   return render(particles, config, {
     kappa: deriveStream(rng, 'kappa'),
     carbon: deriveStream(rng, 'carbon'),
@@ -117,7 +117,7 @@ export function simulateImage(particles: Particles, config: MicroscopeConfig, rn
   }, opts);
 }
 
-function render(particles: Particles, config: MicroscopeConfig, streams: Streams, opts: SimulateOptions): StemImage {
+function render(particles: Particles, config: MicroscopeConfig, streams: Streams, opts: SimulateImageOptions): StemImage {
   const timings = opts.timings;
   let tLast = timings ? performance.now() : 0;
   const lap = (name: string) => {

@@ -1,9 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomStream } from '../../src/random/index.js';
-import {
-  gaussianKernel1d, gaussianBlur, defocusKernel2d, convolve2dAdd, simulateImage,
-} from '../../src/stem/index.js';
+import { simulateImage } from '../../src/stem/index.js';
+import { gaussianKernel1d, gaussianBlur, defocusKernel2d, convolve2dAdd } from '../../src/stem/blur.js';
 import { idealConfig, spheres, sum } from './helpers.js';
 
 test('every Gaussian kernel sums to 1, is symmetric and has the right variance', () => {

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomStream } from '../../src/random/index.js';
 import {
-  simulateImage, materialIntensity, haadfFraction, opticalDensityFunction, microscopePreset,
-  placeParticles, rasterizeThickness, createThicknessBuffers, sphereCornerIntegral, projectThickness,
+  simulateImage, materialIntensity, haadfFraction, opticalDensityFunction, microscopePreset, projectThickness,
 } from '../../src/stem/index.js';
+import { placeParticles, rasterizeThickness, createThicknessBuffers, sphereCornerIntegral } from '../../src/stem/project.js';
 import { idealConfig, spheres, sum } from './helpers.js';
 
 const R_TIO2 = 0.5e-3, R_WO3 = 1.69e-3;

@@ -2,9 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomStream } from '../../src/random/index.js';
 import {
-  simulateImage, tiltSeries, axisRotation, resolveMicroscopeConfig, resampleBilinear, scanDisplacement,
-  createStemWorkspace, microscopePreset,
+  simulateImage, tiltSeries, axisRotation, resolveMicroscopeConfig, createStemWorkspace, microscopePreset,
 } from '../../src/stem/index.js';
+import { resampleBilinear, scanDisplacement } from '../../src/stem/distort.js';
 import { idealConfig, smallAggregate, spheres, sum } from './helpers.js';
 
 test('rotating the aggregate by 90° about z rotates the image (clean to float32 rounding; labels exactly)', () => {
