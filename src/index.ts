@@ -11,3 +11,4 @@ export * from './model/types.js';
 export * from './descriptors/index.js';
 export * from './io/index.js';
 export * from './stem/index.js';
+export * from './cnn/index.js';

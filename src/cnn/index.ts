@@ -63,3 +63,4 @@ export {
 } from './predict.js';
 export { datasetSource, type DatasetSourceOptions } from './dataset-source.js';
 export { trainEstimator, TrainConfigError, type TrainOptions, type TrainResult, type BatchInfo, type EpochInfo } from './train.js';
+export * from './backend/index.js';
