@@ -31,7 +31,7 @@ import { fileURLToPath } from 'node:url';
 
 const TAG = '[aggstem native]';
 const DEFAULT_TF_VERSION = '2.21.0';
-const STAMP_FORMAT = 1;
+const STAMP_FORMAT = 3;
 const LIBS = ['libtensorflow_cc.so.2', 'libtensorflow_framework.so.2'];
 
 const args = new Set(process.argv.slice(2));
@@ -108,11 +108,7 @@ function setup() {
   }
 
   const stamp = readStamp(cacheDir);
-  const valid = stamp && stamp.format === STAMP_FORMAT && stamp.tfjsNode === pkg.version && stamp.napi === napi &&
-    stamp.platform === process.platform && stamp.arch === process.arch &&
-    (!wantTf || stamp.tensorflow === wantTf) &&
-    existsSync(join(cacheDir, bindingRel)) && LIBS.every((l) => existsSync(join(cacheDir, 'deps', 'lib', l)));
-  if (valid && !args.has('--force')) {
+  if (cacheValid(stamp, pkg, napi, cacheDir, bindingRel, wantTf) && !args.has('--force')) {
     const changed = link(cacheDir, bindingRel);
     if (!changed) {
       log(`native TensorFlow ${stamp.tensorflow} already linked from ${cacheDir}.`);
@@ -126,7 +122,7 @@ function setup() {
     warn(`the cached build does not load (${r.reason}); rebuilding.`);
   }
 
-  withLock(() => build(pkg, napi, bindingRel, cacheDir, wantTf || DEFAULT_TF_VERSION));
+  withLock(() => build(pkg, napi, bindingRel, cacheDir, wantTf));
   link(cacheDir, bindingRel);
   const r = verifyLoads();
   if (!r.ok) throw new SetupError(`the new build does not load: ${r.reason}`);
@@ -139,6 +135,14 @@ function napiBuildVersion(pkg) {
   const cands = (pkg.binary?.napi_versions ?? []).filter((v) => v <= ours);
   if (cands.length === 0) throw new SetupError(`this Node (N-API ${ours}) supports none of tfjs-node's N-API versions`);
   return Math.max(...cands);
+}
+
+/** Whether the cache holds a complete build for this tfjs-node, N-API version, platform and (if asked) TF version. */
+function cacheValid(stamp, pkg, napi, cacheDir, bindingRel, wantTf) {
+  return Boolean(stamp) && stamp.format === STAMP_FORMAT && stamp.tfjsNode === pkg.version && stamp.napi === napi &&
+    stamp.platform === process.platform && stamp.arch === process.arch &&
+    (!wantTf || stamp.tensorflow === wantTf) &&
+    existsSync(join(cacheDir, bindingRel)) && LIBS.every((l) => existsSync(join(cacheDir, 'deps', 'lib', l)));
 }
 
 function readStamp(cacheDir) {
@@ -233,11 +237,10 @@ function pidAlive(pid) {
   }
 }
 
-function build(pkg, napi, bindingRel, cacheDir, tfVersion) {
+function build(pkg, napi, bindingRel, cacheDir, wantTf) {
   // A concurrent run may have finished the build while we waited for the lock.
-  const stamp = readStamp(cacheDir);
-  if (stamp && stamp.tfjsNode === pkg.version && stamp.tensorflow === tfVersion && !args.has('--force') &&
-      existsSync(join(cacheDir, bindingRel))) return;
+  if (!args.has('--force') && cacheValid(readStamp(cacheDir), pkg, napi, cacheDir, bindingRel, wantTf)) return;
+  const tfVersion = wantTf || DEFAULT_TF_VERSION;
 
   const staging = mkdtempSync(join(nativeDir, '.staging-'));
   const tmp = mkdtempSync(join(tmpdir(), 'aggstem-native-'));
