@@ -1,0 +1,102 @@
+// `aggstem train` / `aggstem predict` end to end on a tiny real dataset written by `aggstem dataset`.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const root = new URL('../..', import.meta.url).pathname;
+const tmp = mkdtempSync(join(tmpdir(), 'aggstem-estimator-cli-'));
+const data = join(tmp, 'data');
+const model = join(tmp, 'model');
+const backendArgs = process.env.AGGSTEM_TEST_BACKEND ? ['--backend', process.env.AGGSTEM_TEST_BACKEND] : [];
+
+function cli(...args: string[]) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: root, encoding: 'utf8', timeout: 240_000 });
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+before(() => {
+  const r = cli('dataset', '--preset', 'quick', '--count', '24', '--shard-size', '8', '--seed', '5', '--workers', '0', '--quiet', '--out', data);
+  assert.equal(r.status, 0, r.stderr);
+});
+after(() => rmSync(tmp, { recursive: true, force: true }));
+
+test('aggstem train writes a loadable model, prints backend and epochs; refuses to overwrite; --resume continues', () => {
+  const r = cli('train', '--data', data, '--out', model, '--epochs', '2', '--batch', '8', '--seed', '3', ...backendArgs);
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /^backend: (tensorflow|wasm|cpu) \(.+\)$/m);
+  assert.match(r.stderr, /^epoch 2\/2 \[nll\] loss -?\d/m);
+  assert.match(r.stdout, /finished: 2 epochs; best epoch \d/);
+  for (const f of ['model.json', 'weights.bin', 'aggstem-model.json']) assert.ok(existsSync(join(model, f)), f);
+  const meta = JSON.parse(readFileSync(join(model, 'aggstem-model.json'), 'utf8'));
+  const manifest = JSON.parse(readFileSync(join(data, 'manifest.json'), 'utf8'));
+  assert.deepEqual(meta.paramNames, manifest.paramNames);
+  assert.equal(meta.input.sizePx, 128);
+  assert.equal(meta.input.pixelSizeNm, manifest.image.pixelSizeNm);
+  assert.equal(meta.data.configHash, manifest.configHash);
+  assert.equal(meta.training.history.length, 2);
+  assert.ok(meta.input.transform.divisor > 0);
+
+  const again = cli('train', '--data', data, '--out', model, '--epochs', '2', '--batch', '8', '--seed', '3', ...backendArgs);
+  assert.equal(again.status, 2);
+  assert.match(again.stderr, /error: aggstem train: .* already holds a training run .*--resume/);
+
+  const more = cli('train', '--data', data, '--out', model, '--epochs', '3', '--batch', '8', '--seed', '3', '--resume', '--json', ...backendArgs);
+  assert.equal(more.status, 0, more.stderr);
+  const summary = JSON.parse(more.stdout.trim().split('\n').pop()!);
+  assert.equal(summary.resumedAtEpoch, 2);
+  assert.equal(summary.epochsRun, 3);
+  assert.doesNotMatch(more.stderr, /^epoch [12]\/3 \[/m);
+});
+
+test('aggstem train rejects bad flags and a missing dataset clearly (exit 2)', () => {
+  const a = cli('train', '--data', join(tmp, 'nope'), '--out', join(tmp, 'm2'));
+  assert.equal(a.status, 2);
+  assert.match(a.stderr, /error: aggstem train: .*nope has no manifest\.json/);
+  const b = cli('train', '--data', data, '--out', join(tmp, 'm2'), '--backend', 'gpu');
+  assert.equal(b.status, 2);
+  assert.match(b.stderr, /--backend must be one of auto, tensorflow, wasm, cpu, got "gpu"/);
+  const c = cli('train', '--data', data, '--out', join(tmp, 'm2'), '--epochs', '0');
+  assert.equal(c.status, 2);
+  assert.match(c.stderr, /--epochs must be an integer >= 1, got "0"/);
+});
+
+test('aggstem predict: mean ± sd per frame of an .npy stack, JSON output, pixel-size refusal and --resample', () => {
+  const stack = join(tmp, 'images.npy');
+  copyFileSync(join(data, 'shard-00000.noisy.npy'), stack);
+  const j = cli('predict', '--model', model, stack, '--json', ...backendArgs);
+  assert.equal(j.status, 0, j.stderr);
+  const rows = JSON.parse(j.stdout);
+  const meta = JSON.parse(readFileSync(join(model, 'aggstem-model.json'), 'utf8'));
+  assert.equal(rows.length, 8);
+  rows.forEach((row: { frame: number; names: string[]; mean: number[]; sd: number[] }, i: number) => {
+    assert.equal(row.frame, i);
+    assert.deepEqual(row.names, meta.paramNames);
+    row.mean.forEach((m, k) => {
+      const s = meta.scaling[k];
+      assert.ok(m >= s.lo * (1 - 1e-9) && m <= s.hi * (1 + 1e-9), `${row.names[k]} = ${m} outside the prior [${s.lo}, ${s.hi}]`);
+      assert.ok(row.sd[k]! > 0);
+    });
+  });
+  assert.match(j.stderr, /assuming the model's 1\.6 nm/);
+
+  const text = cli('predict', '--model', model, stack, '--pixel-size', '1.6', ...backendArgs);
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /images\.npy\[7\]\n {2}nParticles +\S+ ± \S+/);
+
+  const bad = cli('predict', '--model', model, stack, '--pixel-size', '1.0', ...backendArgs);
+  assert.equal(bad.status, 2);
+  assert.match(bad.stderr, /error: aggstem predict: .*images\.npy\[0\]: the image's pixel size 1 nm differs from the model's 1\.6 nm; pass resample: true \(CLI: --resample\)/);
+  const ok = cli('predict', '--model', model, stack, '--pixel-size', '1.0', '--resample', '--json', ...backendArgs);
+  assert.equal(ok.status, 0, ok.stderr);
+  assert.equal(JSON.parse(ok.stdout).length, 8);
+
+  const dm = cli('predict', '--model', model, join(tmp, 'scan.dm4'));
+  assert.equal(dm.status, 2);
+  assert.match(dm.stderr, /predict reads simulated images \(\.npy, float32 \.tif\) for now/);
+  const nomodel = cli('predict', '--model', join(tmp, 'nowhere'), stack);
+  assert.equal(nomodel.status, 2);
+  assert.match(nomodel.stderr, /has no aggstem-model\.json/);
+});
