@@ -16,7 +16,7 @@ import { DatasetError } from './errors.js';
 import { sha256Hex } from './hash.js';
 import { readManifest, type DatasetManifest, type ShardEntry } from './manifest.js';
 import type { Split } from './split.js';
-import { readShardTable } from './table.js';
+import { descriptorColumn, readShardTable } from './table.js';
 
 /** An opened dataset directory (see {@link openDataset}). Plain data; safe to inspect in a notebook. */
 export interface Dataset {
@@ -277,7 +277,7 @@ export function readSamples(ds: Dataset, split: Split): { indices: Int32Array; p
       if (!rows.ok[j] || rows.split[j] !== split) continue;
       idx.push(rows.index[j]!);
       for (let p = 0; p < P; p++) par.push(rows.params[j * P + p]!);
-      for (const d of ds.manifest.descriptorNames) desc[d]!.push(t.numbers[d]![j]!);
+      for (const d of ds.manifest.descriptorNames) desc[d]!.push(t.numbers[descriptorColumn(d)]![j]!);
     }
   }
   const descriptors: Record<string, Float64Array> = {};

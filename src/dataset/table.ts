@@ -11,9 +11,17 @@ import { DatasetError } from './errors.js';
 /** Leading columns of every shard table, before the parameters and descriptors. */
 export const TABLE_ID_COLUMNS = ['index', 'seedKey', 'split', 'status', 'redraws', 'redrawsGeneration', 'redrawsNotFit'] as const;
 
+/**
+ * Table column of a descriptor: its name, or `<name>Measured` when a model parameter has the same
+ * name (`nParticles` is both the parameter N and the counted particles).
+ */
+export function descriptorColumn(name: string): string {
+  return (MODEL_PARAM_NAMES as readonly string[]).includes(name) ? `${name}Measured` : name;
+}
+
 /** Column order of a shard table: ids, all model parameters (canonical order), descriptors. */
 export function tableColumns(descriptorNames: readonly string[]): string[] {
-  return [...TABLE_ID_COLUMNS, ...MODEL_PARAM_NAMES, ...descriptorNames];
+  return [...TABLE_ID_COLUMNS, ...MODEL_PARAM_NAMES, ...descriptorNames.map(descriptorColumn)];
 }
 
 /** One row of a shard table. */
@@ -59,7 +67,7 @@ export function encodeShardTable(rows: readonly SampleRow[], descriptorNames: re
     cols.redrawsGeneration![i] = r.redrawsGeneration;
     cols.redrawsNotFit![i] = r.redrawsNotFit;
     for (const p of MODEL_PARAM_NAMES) cols[p]![i] = r.params[p] ?? NaN;
-    for (const d of descriptorNames) cols[d]![i] = r.descriptors[d] ?? NaN;
+    for (const d of descriptorNames) cols[descriptorColumn(d)]![i] = r.descriptors[d] ?? NaN;
   });
   const format: Record<string, (v: unknown) => string> = {};
   for (const n of names) format[n] = formatNumber;
