@@ -276,8 +276,9 @@ export function readNpyHeader(path: string): NpyHeader {
     } catch (e) {
       // A header longer than 4 KiB (v2/v3 with huge shapes): read it whole.
       if (size <= 4096) throw e;
-      const hlen = head[6] === 1 ? new DataView(head.buffer).getUint16(8, true) : new DataView(head.buffer).getUint32(8, true);
-      const full = new Uint8Array(Math.min(size, 12 + hlen));
+      const v1 = head[6] === 1;
+      const hlen = v1 ? new DataView(head.buffer).getUint16(8, true) : new DataView(head.buffer).getUint32(8, true);
+      const full = new Uint8Array(Math.min(size, (v1 ? 10 : 12) + hlen));
       readSync(fd, full, 0, full.length, 0);
       h = parseHeader(full, size, path);
     }

@@ -98,6 +98,8 @@ export interface DecodedPngImage {
   /** From tEXt `pixelSizeNm`, else from pHYs when its unit is the metre. */
   pixelSizeNm?: number;
   text: Record<string, string>;
+  /** For palette images (`data` then holds indices): the RGB(A) colours. */
+  palette?: number[][];
 }
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -139,6 +141,7 @@ export function decodePng(bytes: Uint8Array, file = '<bytes>'): DecodedPngImage 
     channels: png.channels,
     text: png.text ?? {},
   };
+  if (png.palette) out.palette = png.palette;
   const t = Number(out.text[PNG_PIXEL_SIZE_KEY]);
   if (Number.isFinite(t) && t > 0) out.pixelSizeNm = t;
   else if (png.resolution && png.resolution.unit === 1 && png.resolution.x > 0) out.pixelSizeNm = 1e9 / png.resolution.x;

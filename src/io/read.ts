@@ -113,7 +113,18 @@ function pngImage(bytes: Uint8Array, file: string): MicroscopeImage {
   let data: ImageArray;
   let dtype: ImageDtype;
   if (p.bitDepth < 8 && p.data.length !== n * p.channels) throw new ImageFormatError(file, 'png', `${p.bitDepth}-bit samples are not supported`);
-  if (p.channels <= 2) {
+  if (p.palette) {
+    // Indexed colour: look the indices up, then take the luminance like RGB below.
+    const lum = new Float32Array(n);
+    for (let i = 0; i < n; i++) {
+      const c = p.palette[p.data[i]!] ?? [0, 0, 0];
+      lum[i] = 0.299 * c[0]! + 0.587 * c[1]! + 0.114 * c[2]!;
+    }
+    data = lum;
+    dtype = 'float32';
+    metadata.convertedFromRgb = true;
+    metadata.note = 'palette image converted to luminance (0.299 R + 0.587 G + 0.114 B)';
+  } else if (p.channels <= 2) {
     // Grey (+ alpha, which is dropped).
     if (p.channels === 1) data = p.data;
     else {

@@ -350,3 +350,13 @@ test('nmPerUnit understands the length units microscope files write', () => {
   ];
   for (const [u, f] of cases) assert.equal(nmPerUnit(u), f, u);
 });
+
+test('palette PNG is converted to luminance through its colour table', () => {
+  const png = fastPngEncode({ width: 3, height: 1, channels: 1, depth: 8, data: new Uint8Array([0, 1, 1]), palette: [[255, 255, 255], [0, 0, 100]] });
+  const img = decodeImage(png);
+  assert.equal(img.dtype, 'float32');
+  assert.equal(img.metadata.convertedFromRgb, true);
+  assert.ok(Math.abs(img.data[0]! - 255) < 1e-3);
+  assert.ok(Math.abs(img.data[1]! - 11.4) < 1e-4);
+  assert.equal(img.data[2], img.data[1]);
+});
