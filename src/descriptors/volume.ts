@@ -24,18 +24,35 @@ export function lensVolume(r1: number, r2: number, d: number): number {
 }
 
 /**
- * Volume of the union of the spheres, nm³: Σ (4π/3) r³ minus the lens volume of every overlapping
- * pair (pairs come from the contact graph, which contains every pair with d < r_i + r_j). This is
- * exact when no point lies inside three or more spheres; otherwise, by the Bonferroni inequality,
- * it is a lower bound (triple overlaps are subtracted once too often). For point contacts and
- * sintering overlaps of a few per cent triple overlaps are absent or tiny.
+ * Volume of the union of the spheres, nm³. Spheres lying entirely inside another sphere are dropped
+ * first (of identical spheres one is kept); the rest contribute Σ (4π/3) r³ minus the lens volume
+ * of every overlapping pair (pairs come from the contact graph, which contains every pair with
+ * d < r_i + r_j). This is exact when no point lies inside three or more of the remaining spheres;
+ * otherwise, by the Bonferroni inequality, it is a lower bound (triple overlaps are subtracted once
+ * too often), and it is never reported below the largest sphere. Point contacts and sintering
+ * overlaps of a few per cent have no or tiny triple overlaps.
  */
 export function unionVolume(p: Particles, graph?: ContactGraph): number {
   const n = checkParticles(p, 'unionVolume');
   const g = graph ?? contactGraph(p);
-  let v = 0;
-  for (let i = 0; i < n; i++) v += p.r[i]! ** 3;
+  if (g.n !== n) throw new RangeError(`unionVolume: the contact graph has ${g.n} particles, expected ${n}`);
+  const hidden = new Uint8Array(n);
+  for (let k = 0; k < g.i.length; k++) {
+    const a = g.i[k]!, b = g.j[k]!, ra = p.r[a]!, rb = p.r[b]!, d = g.distanceNm[k]!;
+    // a < b, so for identical spheres the later one is hidden.
+    if (d + ra <= rb && !(d + rb <= ra)) hidden[a] = 1;
+    else if (d + rb <= ra) hidden[b] = 1;
+  }
+  let v = 0, largest = 0;
+  for (let i = 0; i < n; i++) {
+    const c = p.r[i]! ** 3;
+    if (c > largest) largest = c;
+    if (!hidden[i]) v += c;
+  }
   v *= (4 / 3) * Math.PI;
-  for (let k = 0; k < g.i.length; k++) v -= lensVolume(p.r[g.i[k]!]!, p.r[g.j[k]!]!, g.distanceNm[k]!);
-  return v;
+  for (let k = 0; k < g.i.length; k++) {
+    const a = g.i[k]!, b = g.j[k]!;
+    if (!hidden[a] && !hidden[b]) v -= lensVolume(p.r[a]!, p.r[b]!, g.distanceNm[k]!);
+  }
+  return Math.max(v, (4 / 3) * Math.PI * largest);
 }

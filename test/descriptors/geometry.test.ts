@@ -241,3 +241,15 @@ test('circle-union area: two circles, containment, identical circles, and random
   const box = 38 * 38, ph = hit / m, se = Math.sqrt((ph * (1 - ph)) / m) * box;
   assert.ok(Math.abs(ph * box - area) < 4 * se, `MC ${ph * box} ± ${se} vs exact ${area}`);
 });
+
+test('union volume drops spheres inside other spheres: duplicates and nested spheres count once', () => {
+  const v = (r: number) => (4 / 3) * Math.PI * r ** 3;
+  close(unionVolume(particles([[0, 0, 0, 1, 0], [0, 0, 0, 1, 1], [0, 0, 0, 1, 1]])), v(1), 1e-14);
+  close(unionVolume(particles([[0, 0, 0, 3, 0], [0.5, 0, 0, 1, 1], [1, 0, 0, 0.5, 0]])), v(3), 1e-14);
+  // A nested sphere plus a partial overlap with the big one: V(big ∪ other).
+  close(unionVolume(particles([[0, 0, 0, 3, 0], [0.5, 0, 0, 1, 1], [3.5, 0, 0, 1, 0]])), v(3) + v(1) - lensVolume(3, 1, 3.5), 1e-14);
+  // Three mutually overlapping spheres (a triple region): a lower bound, never below the largest sphere.
+  const tri = particles([[0, 0, 0, 1, 0], [0.2, 0, 0, 1, 0], [0.1, 0.1, 0, 1, 0]]);
+  const u = unionVolume(tri);
+  assert.ok(u >= v(1) && u < v(1.2));
+});
