@@ -1,0 +1,71 @@
+/**
+ * aggstem's notebook extension for the tslab kernel: rich, multi-MIME outputs.
+ *
+ * In a notebook:
+ * ```ts
+ * import * as ag from 'aggstem';
+ * import { show, progressView } from 'aggstem/kernel-ext';
+ * await show(aggregate);          // interactive 3D view (plotly), spheres coloured by material
+ * await show(image);              // PNG with a scale bar
+ * await show(vegaLiteSpec);       // chart (vega-lite JSON + SVG)
+ * await show(arqueroTable);       // HTML table
+ * const p = progressView('Training'); p.update({ epoch: 1, epochs: 10, loss: 0.3 }); p.done();
+ * ```
+ * Each output carries several MIME types so JupyterLab, VS Code, nbconvert HTML and plain-text
+ * viewers each pick one they can render. The `*Bundle` builders are pure functions that return
+ * those bundles without a kernel (tests, custom displays).
+ *
+ * @packageDocumentation
+ */
+export { show, bundleFor, showKind, isSphereSet, isImageLike, resetPlotlyInjection } from './show.js';
+export type { ShowKind, ShowOptions } from './show.js';
+export {
+  aggregateBundle,
+  aggregateFigure,
+  plotlyBundle,
+  plotlyHtml,
+  plotlyJsSource,
+  icosphere,
+  defaultIcosphereLevel,
+  describeSpheres,
+  MATERIAL_STYLES,
+} from './aggregate-figure.js';
+export type {
+  AggregateFigureOptions,
+  Icosphere,
+  MaterialStyle,
+  PlotlyBundleOptions,
+  PlotlyFigure,
+  PlotlyHtmlOptions,
+  SphereSet,
+} from './aggregate-figure.js';
+export {
+  imageBundle,
+  imageBundleWithInfo,
+  renderImage,
+  encodePng,
+  scaleBarFor,
+  niceLengthNm,
+  lengthLabel,
+  colormapLut,
+} from './image.js';
+export type {
+  ColormapName,
+  ImageBundleOptions,
+  ImageBundleResult,
+  ImageLike,
+  ImageRenderOptions,
+  RenderedImage,
+  ScaleBar,
+  ScaleBarOptions,
+} from './image.js';
+export { vegaLiteBundle, vegaLiteToSvg, isVegaLiteSpec, esmImport, VEGA_LITE_SCHEMA } from './vega.js';
+export type { VegaLiteSpec } from './vega.js';
+export { tableBundle, isTableLike } from './table.js';
+export type { TableBundleOptions, TableLike } from './table.js';
+export { progressView, progressBundle, progressFraction, formatDuration, lossCurveSvg } from './progress.js';
+export type { LossPoint, ProgressRender, ProgressState, ProgressView, ProgressViewOptions, TrainBatchInfo, TrainEpochInfo, TrainEpochLog } from './progress.js';
+export { displayBundle, newBundleDisplay, displayMode, NoKernelError } from './tslab-bridge.js';
+export type { DisplayBundleOptions, DisplayMode, UpdatableDisplay } from './tslab-bridge.js';
+export { MIME, escapeHtml, jsonForScript, toBase64 } from './mime.js';
+export type { MimeBundle, MimeMetadata } from './mime.js';
