@@ -66,6 +66,15 @@ export function deriveStream(parent: RandomStream, ...path: PathSegment[]): Rand
   return fromKey(hashKey([parent.key, ...path]));
 }
 
+/**
+ * The stream with a given key (as stored, e.g., in a dataset table's seed column): rebuilds exactly
+ * the stream whose `key` it was, from its first number.
+ */
+export function streamFromKey(key: string): RandomStream {
+  if (!/^[0-9a-f]{64}$/.test(key)) throw new TypeError(`streamFromKey: expected a 64-hex-digit stream key, got ${JSON.stringify(key)}`);
+  return fromKey(key);
+}
+
 /** A 32-bit non-zero integer seed drawn from the stream (for libraries such as tfjs that treat 0 as "unseeded"). */
 export function int32Seed(rng: RandomStream): number {
   return (rng.uint32() % 2147483646) + 1;

@@ -133,3 +133,12 @@ test('int32Seed is never zero', () => {
   const rng = randomStream('s');
   for (let i = 0; i < 10000; i++) { const s = int32Seed(rng); assert.ok(s >= 1 && s <= 2147483646); }
 });
+
+test('streamFromKey rebuilds a stream from its key; junk keys are rejected', async () => {
+  const { streamFromKey } = await import('../../src/random/index.js');
+  const a = randomStream(9, 'x');
+  const b = streamFromKey(a.key);
+  assert.equal(b.key, a.key);
+  assert.equal(a.double(), b.double());
+  assert.throws(() => streamFromKey('nope'), /64-hex-digit/);
+});
