@@ -7,9 +7,12 @@
  */
 import { normalCdf } from '../random/index.js';
 
-/** Kernel radius for a Gaussian of σ pixels: covers ±(5σ + ½) so the truncated tail is < 1e-6. */
+/**
+ * Kernel radius for a pixel-integrated Gaussian of σ pixels: the smallest r with (r + ½)/σ ≥ 6, so
+ * the truncated tail mass 2Φ(−(r + ½)/σ) is below 2e-9 (then renormalised).
+ */
 export function gaussianRadiusPx(sigmaPx: number): number {
-  return sigmaPx > 0 ? Math.ceil(5 * sigmaPx + 0.5) : 0;
+  return sigmaPx > 0 ? Math.max(0, Math.ceil(6 * sigmaPx - 0.5)) : 0;
 }
 
 /**
@@ -87,10 +90,16 @@ export function convolveSeparable(
       line[r - i] = src[o + reflectIndex(-i, W)]!;
       line[W + r - 1 + i] = src[o + reflectIndex(W - 1 + i, W)]!;
     }
-    for (let i = 0; i < W; i++) {
-      let s = 0;
-      for (let k = 0; k < K; k++) s += kernel[k]! * line[i + k]!;
-      tmp[o + i] = s;
+    if (K === 3) {
+      // The common case (σ below ~0.25 px): unrolled.
+      const k0 = kernel[0]!, k1 = kernel[1]!, k2 = kernel[2]!;
+      for (let i = 0; i < W; i++) tmp[o + i] = k0 * line[i]! + k1 * line[i + 1]! + k2 * line[i + 2]!;
+    } else {
+      for (let i = 0; i < W; i++) {
+        let s = 0;
+        for (let k = 0; k < K; k++) s += kernel[k]! * line[i + k]!;
+        tmp[o + i] = s;
+      }
     }
   }
   // Columns: each output row is a weighted sum of whole (reflected) input rows, which walks

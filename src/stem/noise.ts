@@ -74,8 +74,59 @@ export function normalZiggurat(rng: RandomStream): number {
   }
 }
 
-// 1/k for the inversion search (multiplication instead of a dependent division per step).
-const INV_K = Float64Array.from({ length: 128 }, (_, k) => (k === 0 ? 0 : 1 / k));
+// Poisson(λ) for 0 < λ < 10, exactly, without an exp() and an unpredictable search per pixel: by
+// additivity N = X + Y with X ~ Poisson(m/16) (m = ⌊16λ⌋) by inversion of a precomputed CDF table
+// with a guide table (Chen & Asau 1974), and Y ~ Poisson(δ), δ = λ − m/16 < 1/16, from the same
+// uniform recycled: given X = k, (u − F(k−1))/p(k) is again uniform and independent of k. Y = 0
+// whenever that residual is ≤ 1 − δ ≤ e^−δ (a squeeze that holds in ≥ 15/16 of the draws).
+const GRID = 16;
+const LEVELS = 10 * GRID;
+const KMAX = 64;
+const GUIDE = 32;
+const POISSON_TABLES = (() => {
+  const cdf = new Float64Array(LEVELS * KMAX), guide = new Uint8Array(LEVELS * GUIDE);
+  for (let m = 0; m < LEVELS; m++) {
+    const lam = m / GRID, o = m * KMAX;
+    let p = Math.exp(-lam), c = p;
+    for (let k = 0; k < KMAX; k++) {
+      cdf[o + k] = c;
+      p *= lam / (k + 1);
+      c += p;
+    }
+    // Sentinel: the search always stops; landing here means u beyond the rounded CDF (redraw).
+    cdf[o + KMAX - 1] = Infinity;
+    let k = 0;
+    for (let g = 0; g < GUIDE; g++) {
+      while (cdf[o + k]! < g / GUIDE) k++;
+      guide[m * GUIDE + g] = k;
+    }
+  }
+  return { cdf, guide };
+})();
+
+function poissonSmall(rng: RandomStream, lambda: number): number {
+  const { cdf, guide } = POISSON_TABLES;
+  const m = Math.floor(lambda * GRID);
+  const delta = lambda - m / GRID;
+  const o = m * KMAX;
+  for (;;) {
+    const u = rng.double();
+    let k = guide[m * GUIDE + Math.floor(u * GUIDE)]!;
+    while (u > cdf[o + k]!) k++;
+    if (k === KMAX - 1) continue;
+    if (delta === 0) return k;
+    const lo = k > 0 ? cdf[o + k - 1]! : 0;
+    const r = (u - lo) / (cdf[o + k]! - lo);
+    if (r <= 1 - delta) return k;
+    let p = Math.exp(-delta), c = p, y = 0;
+    while (r > c && y < 100) {
+      y++;
+      p *= delta / y;
+      c += p;
+    }
+    return k + y;
+  }
+}
 
 /**
  * Draws shot noise and detector noise for a clean HAADF-fraction image `clean` (values in [0, 1)),
@@ -103,26 +154,7 @@ export function addNoise(
     const v = clean[i]!;
     const lambda = v > 0 ? N0 * v : 0;
     if (!(lambda <= 2 ** 52)) throw new RangeError(`addNoise: clean[${i}] = ${v} gives a non-finite or huge mean ${lambda}`);
-    let N = 0;
-    if (lambda >= 10) {
-      N = poissonPtrs(rng, lambda);
-    } else if (lambda > 0) {
-      // Inversion, as poissonInversion in src/random/poisson.ts, inlined for the hot loop.
-      const p0 = Math.exp(-lambda);
-      for (;;) {
-        const u = rng.double();
-        let k = 0, p = p0, cdf = p0;
-        while (u > cdf && k < 127) {
-          k++;
-          p *= lambda * INV_K[k]!;
-          cdf += p;
-        }
-        if (u <= cdf) {
-          N = k;
-          break;
-        }
-      }
-    }
+    const N = lambda === 0 ? 0 : lambda < 10 ? poissonSmall(rng, lambda) : poissonPtrs(rng, lambda);
     let s = g * N + offset;
     if (gaussian) s += Math.sqrt(g2c2 * N + sr2) * normalZiggurat(rng);
     const S = s <= 0 ? 0 : s >= 65535 ? 65535 : Math.round(s);

@@ -120,46 +120,42 @@ export function placeParticles(
 
 /**
  * Pairs of spheres that overlap in 3D (d < r_i + r_j), as CSR adjacency. Only these pairs share
- * chord segments, so only they need the radical-plane split. Grid hashing keeps it O(n).
+ * chord segments, so only they need the radical-plane split. Sweep and prune along x keeps it
+ * O(n log n + candidate pairs).
  */
 export function overlapNeighbours(placed: PlacedParticles): { start: Int32Array; list: Int32Array } {
   const n = placed.count;
   const { xPx: x, yPx: y, zPx: z, rPx: r } = placed;
-  let rMax = 0;
-  for (let i = 0; i < n; i++) if (r[i]! > rMax) rMax = r[i]!;
-  const cell = 2 * rMax || 1;
-  const buckets = new Map<string, number[]>();
-  const key = (a: number, b: number, c: number) => `${a},${b},${c}`;
-  for (let i = 0; i < n; i++) {
-    const k = key(Math.floor(x[i]! / cell), Math.floor(y[i]! / cell), Math.floor(z[i]! / cell));
-    let b = buckets.get(k);
-    if (!b) buckets.set(k, (b = []));
-    b.push(i);
-  }
-  const adj: number[][] = Array.from({ length: n }, () => []);
-  for (let i = 0; i < n; i++) {
-    const ci = Math.floor(x[i]! / cell), cj = Math.floor(y[i]! / cell), ck = Math.floor(z[i]! / cell);
-    for (let a = -1; a <= 1; a++) for (let b = -1; b <= 1; b++) for (let c = -1; c <= 1; c++) {
-      const bucket = buckets.get(key(ci + a, cj + b, ck + c));
-      if (!bucket) continue;
-      for (const j of bucket) {
-        if (j <= i) continue;
-        const dx = x[j]! - x[i]!, dy = y[j]! - y[i]!, dz = z[j]! - z[i]!;
-        const s = r[i]! + r[j]!;
-        if (dx * dx + dy * dy + dz * dz < s * s) {
-          adj[i]!.push(j);
-          adj[j]!.push(i);
-        }
+  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => x[a]! - r[a]! - (x[b]! - r[b]!));
+  const pairsA: number[] = [], pairsB: number[] = [];
+  const degree = new Int32Array(n);
+  for (let s = 0; s < n; s++) {
+    const i = order[s]!;
+    const right = x[i]! + r[i]!;
+    for (let t = s + 1; t < n; t++) {
+      const j = order[t]!;
+      if (x[j]! - r[j]! >= right) break;
+      const dx = x[j]! - x[i]!, dy = y[j]! - y[i]!, dz = z[j]! - z[i]!;
+      const sr = r[i]! + r[j]!;
+      if (dx * dx + dy * dy + dz * dz < sr * sr) {
+        pairsA.push(i);
+        pairsB.push(j);
+        degree[i]++;
+        degree[j]++;
       }
     }
   }
   const start = new Int32Array(n + 1);
-  for (let i = 0; i < n; i++) start[i + 1] = start[i]! + adj[i]!.length;
+  for (let i = 0; i < n; i++) start[i + 1] = start[i]! + degree[i]!;
   const list = new Int32Array(start[n]!);
-  for (let i = 0; i < n; i++) {
-    adj[i]!.sort((a, b) => a - b);
-    list.set(adj[i]!, start[i]!);
+  const fill = start.slice(0, n);
+  for (let e = 0; e < pairsA.length; e++) {
+    const a = pairsA[e]!, b = pairsB[e]!;
+    list[fill[a]!++] = b;
+    list[fill[b]!++] = a;
   }
+  // Ascending neighbour order, so the result does not depend on the sweep order.
+  for (let i = 0; i < n; i++) list.subarray(start[i]!, start[i + 1]!).sort();
   return { start, list };
 }
 
@@ -203,6 +199,8 @@ export interface ThicknessBuffers {
   slabs: Float64Array[];
   /** Scratch for corner integrals. */
   corners: Float64Array;
+  /** Pixel index range [lo, hi) written by the last call (only that part needs clearing). */
+  dirty: [number, number];
 }
 
 /** Fresh buffers for an image of `pixels` pixels (zeroed by {@link rasterizeThickness}). */
@@ -214,6 +212,7 @@ export function createThicknessBuffers(pixels = 0): ThicknessBuffers {
     effectiveB: new Float64Array(pixels),
     slabs: [],
     corners: new Float64Array(0),
+    dirty: [0, pixels],
   };
 }
 
@@ -248,23 +247,25 @@ export function rasterizeThickness(
 ): ThicknessBuffers {
   const W = geometry.widthPx, H = geometry.heightPx, p = geometry.pixelSizeNm;
   const npx = W * H;
+  // Clearing 4 × 8 bytes per pixel is a real cost at 512²: clear only what the last call wrote.
+  const [dLo, dHi] = buf.dirty;
   for (const k of ['thicknessA', 'thicknessB', 'effectiveA', 'effectiveB'] as const) {
     if (buf[k].length !== npx) buf[k] = new Float64Array(npx);
-    else buf[k].fill(0);
+    else buf[k].fill(0, dLo, dHi);
   }
   const slabCount = opts.slabOf ? (opts.slabCount ?? 0) : 0;
   while (buf.slabs.length < slabCount) buf.slabs.push(new Float64Array(npx));
-  for (let s = 0; s < slabCount; s++) {
+  for (let s = 0; s < buf.slabs.length; s++) {
     if (buf.slabs[s]!.length !== npx) buf.slabs[s] = new Float64Array(npx);
-    else buf.slabs[s]!.fill(0);
+    else buf.slabs[s]!.fill(0, dLo, dHi);
   }
+  let lo = npx, hi = 0;
   const [rA, rB] = opts.opticalDensityPerNm ?? [0, 0];
   const { xPx, yPx, zPx, rPx, material } = placed;
   const n = placed.count;
   const halfW = W / 2, halfH = H / 2;
   const neighbours = overlapNeighbours(placed);
   const S = opts.lensSubsamples ?? 4;
-  let lensSubtracted = false;
 
   for (let i = 0; i < n; i++) {
     const R = rPx[i]!, cu = xPx[i]!, cv = yPx[i]!;
@@ -272,6 +273,8 @@ export function rasterizeThickness(
     const i0 = Math.max(0, Math.floor(cu - R + halfW)), i1 = Math.min(W, Math.ceil(cu + R + halfW));
     const j0 = Math.max(0, Math.floor(cv - R + halfH)), j1 = Math.min(H, Math.ceil(cv + R + halfH));
     if (i0 >= i1 || j0 >= j1) continue;
+    lo = Math.min(lo, j0 * W + i0);
+    hi = Math.max(hi, (j1 - 1) * W + i1);
     const nx = i1 - i0 + 1, ny = j1 - j0 + 1;
     if (buf.corners.length < nx * ny) buf.corners = new Float64Array(Math.max(nx * ny, 2 * buf.corners.length));
     const G = buf.corners;
@@ -301,15 +304,9 @@ export function rasterizeThickness(
     const ns = neighbours.start[i]!, ne = neighbours.start[i + 1]!;
     if (ns < ne) {
       subtractLens(i, neighbours.list.subarray(ns, ne), placed, W, H, p, S, tMap, eMap, kappa, slab, dens, i0, i1, j0, j1);
-      lensSubtracted = true;
     }
   }
-  if (lensSubtracted) {
-    // The sampled lens correction can overshoot an exact pixel integral by rounding-sized amounts.
-    for (const m of [buf.thicknessA, buf.thicknessB, buf.effectiveA, buf.effectiveB, ...buf.slabs.slice(0, slabCount)]) {
-      for (let j = 0; j < npx; j++) if (m[j]! < 0) m[j] = 0;
-    }
-  }
+  buf.dirty = lo < hi ? [lo, hi] : [0, 0];
   return buf;
 }
 
@@ -360,6 +357,14 @@ function subtractLens(
   const w = 1 / (S * S);
   for (let jj = bj0; jj < bj1; jj++) {
     for (let ii = bi0; ii < bi1; ii++) {
+      // Skip pixels whose square misses every neighbour's cap disc.
+      let near = false;
+      for (let m = 0; m < k && !near; m++) {
+        const qx = Math.max(ii - halfW - mX[m]!, 0, mX[m]! - (ii + 1 - halfW));
+        const qy = Math.max(jj - halfH - mY[m]!, 0, mY[m]! - (jj + 1 - halfH));
+        near = qx * qx + qy * qy <= a2[m]!;
+      }
+      if (!near) continue;
       let deficit = 0;
       for (let sb = 0; sb < S; sb++) {
         const y = (jj - halfH + (sb + 0.5) / S) - cv;
@@ -389,9 +394,10 @@ function subtractLens(
       if (deficit <= 0) continue;
       const t = deficit * w * p;
       const idx = jj * W + ii;
-      tMap[idx] -= t;
-      eMap[idx] -= kappa * t;
-      if (slab) slab[idx] -= dens * t;
+      // The sampled correction can overshoot an exact pixel integral by a rounding-sized amount.
+      tMap[idx] = Math.max(0, tMap[idx]! - t);
+      eMap[idx] = Math.max(0, eMap[idx]! - kappa * t);
+      if (slab) slab[idx] = Math.max(0, slab[idx]! - dens * t);
     }
   }
 }

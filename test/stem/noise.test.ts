@@ -59,6 +59,36 @@ test('detector chain: E[S] = gλ + offset and Var(S) = g²λ(1 + c²) + σ_r² +
   }
 });
 
+test('shot noise through addNoise is exactly Poisson: chi-square (alpha = 0.001), mean and variance, λ across the table grid', () => {
+  const n = 200_000;
+  const detector = { gain: 1, gainCv: 0, offset: 0, readNoise: 0 };
+  for (const lambda of [0.03, 0.3, 1 / 16, 4.8, 7.999, 9.99, 10, 37]) {
+    const clean = new Float32Array(n).fill(lambda / 1000);
+    const lam = Math.fround(lambda / 1000) * 1000;
+    const { counts } = addNoise(clean, { doseElectronsPerPx: 1000, detector }, randomStream('shot', lambda));
+    const { mean, variance } = moments(counts);
+    assert.ok(Math.abs(mean - lam) < 3 * Math.sqrt(lam / n), `λ=${lambda}: mean ${mean}`);
+    assert.ok(Math.abs(variance - lam) < 3 * Math.sqrt((lam + 2 * lam * lam) / n), `λ=${lambda}: variance ${variance}`);
+    // Chi-square with tails merged until every expected count is >= 5.
+    const maxK = Math.ceil(lam + 10 * Math.sqrt(lam) + 10);
+    const obs = new Float64Array(maxK + 1);
+    for (const c of counts) obs[Math.min(c, maxK)]!++;
+    let chi2 = 0, bins = 0, e = 0, o = 0, cum = 0, p = Math.exp(-lam);
+    for (let k = 0; k < maxK; k++) {
+      e += n * p; o += obs[k]!; cum += p;
+      if (e >= 5 && n * (1 - cum) >= 5) { chi2 += (o - e) ** 2 / e; bins++; e = 0; o = 0; }
+      p *= lam / (k + 1);
+    }
+    e += n * (1 - cum); o += obs[maxK]!;
+    chi2 += (o - e) ** 2 / e; bins++;
+    const dof = bins - 1;
+    if (dof >= 1) {
+      const c = 2 / (9 * dof), crit = dof * (1 - c + 3.0902 * Math.sqrt(c)) ** 3;
+      assert.ok(chi2 < crit, `λ=${lambda}: chi2 ${chi2.toFixed(1)} with ${dof} dof (critical ${crit.toFixed(1)})`);
+    }
+  }
+});
+
 test('detector chain: offset and 16-bit clipping', () => {
   const detector = { gain: 10, gainCv: 0, offset: 0, readNoise: 5 };
   // Dark: half of the read noise falls below 0 and is clipped to 0.
