@@ -274,8 +274,6 @@ export async function generateDataset(config: DatasetConfig, dir: string, opts: 
       );
     }
     const manifest = existing ?? newManifest(cfg);
-    if (existing && existing.code.id !== code.id) log(`note: ${dir} was started by aggstem ${existing.code.id}, this is ${code.id}`);
-    manifest.code = code;
     const run: RunRecord = {
       kind: 'generate',
       startedAt: new Date().toISOString(),
@@ -288,7 +286,6 @@ export async function generateDataset(config: DatasetConfig, dir: string, opts: 
       shardsVerified: '',
       shardsRegenerated: '',
     };
-    manifest.history.push(run);
 
     const planned = shardsOfPart(cfg.count, cfg.shardSize, part);
     const verified: number[] = [];
@@ -315,7 +312,13 @@ export async function generateDataset(config: DatasetConfig, dir: string, opts: 
     run.shardsVerified = formatRanges(verified);
     run.shardsRegenerated = formatRanges(regenerated);
     if (verified.length > 0) log(`verified ${verified.length} finished shard(s) (${formatRanges(verified)})`);
-    writeManifest(out, manifest);
+    // A run with nothing to do leaves the manifest untouched (its hash identifies the dataset).
+    if (todo.length > 0 || !existing) {
+      if (existing && existing.code.id !== code.id) log(`note: ${dir} was started by aggstem ${existing.code.id}, this is ${code.id}`);
+      manifest.code = code;
+      manifest.history.push(run);
+      writeManifest(out, manifest);
+    }
 
     const total = todo.reduce((s, k) => s + shardRange(k, cfg.count, cfg.shardSize).end - shardRange(k, cfg.count, cfg.shardSize).start, 0);
     const indices: number[] = [];
@@ -362,8 +365,10 @@ export async function generateDataset(config: DatasetConfig, dir: string, opts: 
         log(`shard ${k} written (samples ${start}-${end - 1}${entry.failures ? `, ${entry.failures} failed` : ''})`);
       }
     }
-    run.finishedAt = new Date().toISOString();
-    writeManifest(out, manifest);
+    if (todo.length > 0 || !existing) {
+      run.finishedAt = new Date().toISOString();
+      writeManifest(out, manifest);
+    }
     const seconds = (performance.now() - t0) / 1000;
     return {
       dir: out,

@@ -14,6 +14,7 @@
  */
 export {
   DATASET_PRESETS,
+  QUICK_DATASET_PRIOR,
   datasetConfig,
   datasetConfigHash,
   loadDatasetConfigFile,

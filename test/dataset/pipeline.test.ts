@@ -138,10 +138,12 @@ test('corrupt, truncated and unlisted shards are detected and regenerated; anoth
   assert.ok(!readdirSync(dirC).some((f) => f.endsWith('.tmp')), 'no temp files remain');
   assertSameShards(dirA, dirC);
 
-  // A second run has nothing to do.
+  // A second run has nothing to do and leaves the manifest as it was.
+  const manifestBefore = readFileSync(join(dirC, 'manifest.json'));
   const again = await generateDataset(config, dirC, { workers: 0 });
   assert.deepEqual(again.generated, []);
   assert.deepEqual(again.verified, [0, 1, 2]);
+  assert.ok(readFileSync(join(dirC, 'manifest.json')).equals(manifestBefore));
 
   await assert.rejects(generateDataset({ ...config, seed: 'different' }, dirC, { workers: 0 }), (e: unknown) => e instanceof DatasetError && /already holds a different dataset/.test((e as Error).message));
 });
