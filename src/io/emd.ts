@@ -16,7 +16,7 @@
  * The WebAssembly module loads asynchronously: call `await loadHdf5()` once (or use `readImageAsync`)
  * before the synchronous readers touch an EMD file.
  */
-import { existsSync, statSync } from 'node:fs';
+import fs, { existsSync, statSync } from 'node:fs';
 import type * as H5 from 'h5wasm/node';
 import { ImageFormatError } from './errors.js';
 import { pixelSizeOf, type ImageArray, type ImageDtype, type MicroscopeImage } from './image.js';
@@ -43,26 +43,47 @@ export function hdf5Loaded(): boolean {
 }
 
 /**
- * Runs `fn` with process.stderr muted: the HDF5 library prints a multi-line "HDF5-DIAG" trace for
- * every failed call (e.g. on a corrupt file) through console.error, bound when the module loaded,
- * so it cannot be redirected per call. The first lines are returned for our own error message.
+ * Runs `fn` with standard error captured. The HDF5 library prints a multi-line "HDF5-DIAG" trace for
+ * every failed call (e.g. on a corrupt file): with Emscripten's NODERAWFS its C `stderr` goes straight
+ * to `fs.writeSync(2, …)`, and its own messages to console.error bound at load time, so neither can
+ * be redirected per call. Both are swapped for the (synchronous) duration of `fn` only; the captured
+ * text feeds our own error message. h5wasm's `activate_throwing_error_handler` was not used because
+ * it throws from inside HDF5's error path, skipping the library's own clean-up.
  */
 function quietly<T>(fn: () => T): { value?: T; error?: unknown; diag: string } {
   const stderr = process.stderr;
-  const orig = stderr.write;
+  const origWrite = stderr.write;
+  const mutableFs = fs as { writeSync: typeof fs.writeSync };
+  const origWriteSync = mutableFs.writeSync;
   let diag = '';
+  const keep = (chunk: unknown): void => {
+    if (diag.length < 4000) diag += typeof chunk === 'string' ? chunk : ArrayBuffer.isView(chunk) ? new TextDecoder().decode(chunk as Uint8Array) : String(chunk);
+  };
   stderr.write = ((chunk: unknown, ...rest: unknown[]) => {
-    if (diag.length < 4000) diag += String(chunk);
+    keep(chunk);
     const cb = rest.find((r) => typeof r === 'function') as (() => void) | undefined;
     cb?.();
     return true;
   }) as typeof stderr.write;
+  mutableFs.writeSync = ((fd: number, buffer: unknown, ...rest: unknown[]) => {
+    if (fd !== 2) return (origWriteSync as (...a: unknown[]) => number)(fd, buffer, ...rest);
+    if (typeof buffer === 'string') {
+      keep(buffer);
+      return Buffer.byteLength(buffer);
+    }
+    const view = buffer as ArrayBufferView;
+    const off = typeof rest[0] === 'number' ? rest[0] : 0;
+    const len = typeof rest[1] === 'number' ? rest[1] : view.byteLength - off;
+    keep(new Uint8Array(view.buffer, view.byteOffset + off, len));
+    return len;
+  }) as typeof fs.writeSync;
   try {
     return { value: fn(), diag };
   } catch (error) {
     return { error, diag };
   } finally {
-    stderr.write = orig;
+    stderr.write = origWrite;
+    mutableFs.writeSync = origWriteSync;
   }
 }
 
