@@ -17,6 +17,7 @@ import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { Seed } from '../random/index.js';
 import {
+  ESTIMATOR_FILES,
   applyInputTransform,
   codeVersion,
   fitInputTransform,
@@ -300,6 +301,9 @@ export async function trainEstimator(source: TrainingSource, opts: TrainOptions 
     const latest = latestCheckpoint(opts.outDir);
     if (latest && !opts.resume) {
       throw new TrainConfigError(`${opts.outDir} already holds a training run (checkpoint ${latest}); resume it (--resume) or choose another output directory`);
+    }
+    if (!latest && existsSync(join(opts.outDir, ESTIMATOR_FILES.meta))) {
+      throw new TrainConfigError(`${opts.outDir} already holds a model (${ESTIMATOR_FILES.meta}) but no checkpoint to resume; choose another output directory`);
     }
     if (latest) {
       ckpt = readCheckpoint(latest);

@@ -144,6 +144,11 @@ test('a fresh run refuses a directory with a checkpoint; resume refuses changed 
     trainEstimator(source(40, 8), { network: tinySpec, epochs: 6, batchSize: 16, seed: 12, warmupEpochs: 1, outDir: dir, resume: true }),
     (e: Error) => e instanceof TrainConfigError && /seed: checkpoint 11, now 12/.test(e.message) && /batchSize: checkpoint 8, now 16/.test(e.message),
   );
+  // A saved model without a checkpoint is not silently overwritten either.
+  await assert.rejects(
+    trainEstimator(source(40, 8), { network: tinySpec, epochs: 1, outDir: join(tmp, 'saved') }),
+    (e: Error) => e instanceof TrainConfigError && /already holds a model \(aggstem-model\.json\) but no checkpoint/.test(e.message),
+  );
 });
 
 test('predict with a trained model: mismatched pixel size/size refused, accepted with resample', async () => {

@@ -106,6 +106,7 @@ export async function run(argv: string[]): Promise<number> {
       },
       onEpochEnd: (log, info) => {
         epochsDoneHere++;
+        if (!quiet && process.stderr.isTTY) process.stderr.write('\r\x1b[K'); // clear the batch bar
         if (epochsDoneHere === 1) say(`network: ${countParameters(info.model)} trainable parameters`);
         const perEpoch = (Date.now() - t0) / 1000 / epochsDoneHere;
         const eta = perEpoch * (epochs - log.epoch - 1);
