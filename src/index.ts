@@ -12,3 +12,4 @@ export * from './descriptors/index.js';
 export * from './io/index.js';
 export * from './stem/index.js';
 export * from './cnn/index.js';
+export * from './dataset/index.js';

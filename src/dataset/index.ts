@@ -24,12 +24,12 @@ export {
 } from './config.js';
 export type { DatasetConfig, DatasetConfigInput, DatasetPresetName } from './config.js';
 export { DatasetError } from './errors.js';
-export { generateDataset, newManifest } from './generate.js';
+export { generateDataset } from './generate.js';
 export type { GenerateDatasetOptions, GenerateProgress, GenerateSummary } from './generate.js';
 export { binnedNoiseConfig, d4Transform } from './augment.js';
 export { batches, openDataset, readImages, readSamples } from './loader.js';
 export type { Batch, BatchOptions, Dataset } from './loader.js';
-export { MANIFEST_FILE, readManifest, checkShardFiles, codeVersion } from './manifest.js';
+export { MANIFEST_FILE, readManifest, checkShardFiles } from './manifest.js';
 export type { CodeVersion, DatasetManifest, RunRecord, ShardEntry, ShardFileEntry } from './manifest.js';
 export { mergeDatasets, verifyDataset } from './merge.js';
 export type { MergeSummary, VerifyReport } from './merge.js';
