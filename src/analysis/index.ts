@@ -6,3 +6,6 @@ export * from './metrics.js';
 export * from './errors.js';
 export * from './figures.js';
 export * from './report.js';
+export * from './evaluate.js';
+export * from './draws.js';
+export * from './twins.js';
