@@ -13,3 +13,5 @@ export * from './io/index.js';
 export * from './stem/index.js';
 export * from './cnn/index.js';
 export * from './dataset/index.js';
+export * from './preprocess/index.js';
+export * from './analysis/index.js';

@@ -2,7 +2,7 @@
  * Error analysis (DESIGN §6): metrics, arquero tables, vega-lite figures and the self-contained HTML
  * report.
  */
-export * from './metrics.js';
+export { r2Score, meanAbsoluteError, rmse, relativeError, relativeErrors, wasserstein1, intervalCoverage, coverageStandardError } from './metrics.js';
 export * from './errors.js';
 export * from './figures.js';
 export * from './report.js';
