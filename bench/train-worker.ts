@@ -1,0 +1,144 @@
+/**
+ * One measurement of bench/train.bench.ts, in its own process (tfjs has one backend per process, and
+ * native TensorFlow reads its thread settings when it starts). Prints one JSON line on stdout.
+ *
+ * Usage: node --import tsx bench/train-worker.ts '<json options>'   (see WorkerOptions)
+ *
+ * The reference network (shared/NATIVE_TENSORFLOW.md, and bench/train_torch.py for PyTorch):
+ * input 128×128×1 → 4 × [conv 3×3 'same' + ReLU → max-pool 2×2] with 16, 32, 64, 64 filters →
+ * global average pool → dense 5; Adam (lr 1e-3), mean squared error.
+ */
+import * as tf from '@tensorflow/tfjs';
+import { initBackend, type BackendPreference } from '../src/cnn/backend/index.js';
+import { configureWasmConv2DBackpropFilter, type Conv2DBackpropFilterMethod } from '../src/cnn/backend/wasm-conv2d-backprop-filter.js';
+import { normal, randomStream } from '../src/random/index.js';
+
+export interface WorkerOptions {
+  backend: BackendPreference;
+  /** `fit`: model.fit over pre-made tensors; `loop`: tf.tidy + optimizer.minimize per batch; `trainOnBatch`. */
+  mode: 'fit' | 'loop' | 'trainOnBatch';
+  batch: number;
+  warmupSteps: number;
+  steps: number;
+  inferIters: number;
+  /** Only for wasm: the Conv2DBackpropFilter algorithm. */
+  wasmFilterGrad?: Conv2DBackpropFilterMethod;
+  /** Distinct input batches cycled through (pre-made, so no per-step data creation is timed). */
+  distinctBatches?: number;
+}
+
+export const SIZE = 128;
+export const OUTPUTS = 5;
+
+export function referenceModel(): tf.Sequential {
+  const model = tf.sequential();
+  let seed = 1;
+  const init = () => tf.initializers.glorotUniform({ seed: seed++ });
+  [16, 32, 64, 64].forEach((filters, i) => {
+    model.add(tf.layers.conv2d({
+      ...(i === 0 ? { inputShape: [SIZE, SIZE, 1] } : {}),
+      filters, kernelSize: 3, padding: 'same', activation: 'relu', kernelInitializer: init(),
+    }));
+    model.add(tf.layers.maxPooling2d({ poolSize: 2 }));
+  });
+  model.add(tf.layers.globalAveragePooling2d({}));
+  model.add(tf.layers.dense({ units: OUTPUTS, kernelInitializer: init() }));
+  return model;
+}
+
+function makeData(n: number, batch: number): { xs: tf.Tensor4D[]; ys: tf.Tensor2D[] } {
+  const rng = randomStream('bench-train', n, batch);
+  const xs: tf.Tensor4D[] = [];
+  const ys: tf.Tensor2D[] = [];
+  for (let i = 0; i < n; i++) {
+    const x = new Float32Array(batch * SIZE * SIZE);
+    for (let j = 0; j < x.length; j++) x[j] = rng.double();
+    const y = new Float32Array(batch * OUTPUTS);
+    for (let j = 0; j < y.length; j++) y[j] = normal(rng, 0, 1);
+    xs.push(tf.tensor4d(x, [batch, SIZE, SIZE, 1]));
+    ys.push(tf.tensor2d(y, [batch, OUTPUTS]));
+  }
+  return { xs, ys };
+}
+
+async function main(): Promise<void> {
+  const o = JSON.parse(process.argv[2] ?? '{}') as WorkerOptions;
+  const t0 = performance.now();
+  const info = await initBackend(o.backend);
+  const initMs = performance.now() - t0;
+  if (o.wasmFilterGrad) configureWasmConv2DBackpropFilter({ method: o.wasmFilterGrad });
+  const nData = Math.max(1, o.distinctBatches ?? 4);
+  const { xs, ys } = makeData(nData, o.batch);
+  const model = referenceModel();
+  const optimizer = tf.train.adam(1e-3);
+  model.compile({ optimizer, loss: 'meanSquaredError' });
+
+  let lastLoss = NaN;
+  const runSteps = async (steps: number): Promise<void> => {
+    if (steps === 0) return;
+    if (o.mode === 'fit') {
+      // One fit call over `steps` batches of pre-made tensors, the way a caller with data in memory trains.
+      const idx = Array.from({ length: steps }, (_, i) => i % nData);
+      const x = tf.concat(idx.map((i) => xs[i]!));
+      const y = tf.concat(idx.map((i) => ys[i]!));
+      const h = await model.fit(x, y, { batchSize: o.batch, epochs: 1, shuffle: false, verbose: 0 });
+      lastLoss = (h.history.loss as number[]).at(-1) ?? NaN;
+      x.dispose();
+      y.dispose();
+    } else if (o.mode === 'trainOnBatch') {
+      for (let s = 0; s < steps; s++) {
+        lastLoss = (await model.trainOnBatch(xs[s % nData]!, ys[s % nData]!)) as number;
+      }
+    } else {
+      let cost: tf.Scalar | null = null;
+      for (let s = 0; s < steps; s++) {
+        cost?.dispose();
+        cost = tf.tidy(() => optimizer.minimize(() => {
+          const pred = model.apply(xs[s % nData]!, { training: true }) as tf.Tensor;
+          return tf.losses.meanSquaredError(ys[s % nData]!, pred) as tf.Scalar;
+        }, true) as tf.Scalar);
+      }
+      lastLoss = (await cost!.data())[0]!; // also waits for the last step
+      cost!.dispose();
+    }
+  };
+
+  await runSteps(o.warmupSteps);
+  const tTrain = performance.now();
+  await runSteps(o.steps);
+  const trainSeconds = (performance.now() - tTrain) / 1000;
+
+  // Inference: forward pass on one batch, read back (as predict() users do).
+  let tInfer = 0;
+  if (o.inferIters > 0) {
+    tf.tidy(() => (model.predict(xs[0]!) as tf.Tensor).dataSync()); // warm-up
+    const t = performance.now();
+    for (let i = 0; i < o.inferIters; i++) tf.tidy(() => (model.predict(xs[i % nData]!) as tf.Tensor).dataSync());
+    tInfer = performance.now() - t;
+  }
+  const out = {
+    backend: info.name,
+    reason: info.reason,
+    mode: o.mode,
+    batch: o.batch,
+    steps: o.steps,
+    warmupSteps: o.warmupSteps,
+    trainImagesPerSec: +((o.steps * o.batch) / trainSeconds).toFixed(2),
+    secondsPerStep: +(trainSeconds / o.steps).toFixed(4),
+    inferMsPerImage: o.inferIters > 0 ? +(tInfer / (o.inferIters * o.batch)).toFixed(3) : null,
+    finalLoss: +lastLoss.toFixed(5),
+    initMs: Math.round(initMs),
+    env: {
+      TF_NUM_INTRAOP_THREADS: process.env.TF_NUM_INTRAOP_THREADS ?? null,
+      TF_NUM_INTEROP_THREADS: process.env.TF_NUM_INTEROP_THREADS ?? null,
+      TF_ENABLE_ONEDNN_OPTS: process.env.TF_ENABLE_ONEDNN_OPTS ?? null,
+    },
+    ...(o.wasmFilterGrad ? { wasmFilterGrad: o.wasmFilterGrad } : {}),
+  };
+  console.log(JSON.stringify(out));
+}
+
+main().catch((e: unknown) => {
+  console.error(e);
+  process.exit(1);
+});
