@@ -129,7 +129,8 @@ function poissonSmall(rng: RandomStream, lambda: number): number {
 }
 
 /**
- * Draws shot noise and detector noise for a clean HAADF-fraction image `clean` (values in [0, 1)),
+ * Draws shot noise and detector noise for a clean HAADF-fraction image `clean` (values in [0, 1);
+ * negative values count as 0),
  * using `config.doseElectronsPerPx` and `config.detector`. The training loop can call this every
  * epoch on the stored clean image; `simulateImage` calls it with `deriveStream(rng, 'noise')`, so
  * the same stream reproduces its `counts` exactly. Pass `out` to reuse buffers.
@@ -152,8 +153,9 @@ export function addNoise(
   const gaussian = g2c2 > 0 || sr2 > 0;
   for (let i = 0; i < n; i++) {
     const v = clean[i]!;
+    // Negative intensities (e.g. from a user's filtered image) count as 0; NaN is an error.
     const lambda = v > 0 ? N0 * v : 0;
-    if (!(lambda <= 2 ** 52)) throw new RangeError(`addNoise: clean[${i}] = ${v} gives a non-finite or huge mean ${lambda}`);
+    if (!(lambda <= 2 ** 52) || v !== v) throw new RangeError(`addNoise: clean[${i}] = ${v} gives no valid Poisson mean (need a finite intensity)`);
     const N = lambda === 0 ? 0 : lambda < 10 ? poissonSmall(rng, lambda) : poissonPtrs(rng, lambda);
     let s = g * N + offset;
     if (gaussian) s += Math.sqrt(g2c2 * N + sr2) * normalZiggurat(rng);

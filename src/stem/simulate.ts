@@ -58,7 +58,8 @@ export interface StemWorkspace {
   blurred: Float64Array;
   slab: Float64Array;
   blur: BlurScratch;
-  kernels: Map<number, Float64Array>;
+  /** The last Gaussian kernel and its σ in pixels. */
+  kernel: { sigmaPx: number; kernel: Float64Array } | null;
 }
 
 /** A new, empty workspace for {@link simulateImage}. */
@@ -70,7 +71,7 @@ export function createStemWorkspace(): StemWorkspace {
     blurred: new Float64Array(0),
     slab: new Float64Array(0),
     blur: createBlurScratch(),
-    kernels: new Map(),
+    kernel: null,
   };
 }
 
@@ -195,9 +196,8 @@ function render(particles: Particles, config: MicroscopeConfig, streams: Streams
   const blurred = (ws.blurred = grow(ws.blurred, npx));
   const sigmaPx = cfg.blurSigmaNm / p;
   if (K === 0) {
-    let kernel = ws.kernels.get(sigmaPx);
-    if (!kernel) ws.kernels.set(sigmaPx, (kernel = gaussianKernel1d(sigmaPx)));
-    convolveSeparable(I0, W, H, kernel, blurred, ws.blur);
+    if (ws.kernel?.sigmaPx !== sigmaPx) ws.kernel = { sigmaPx, kernel: gaussianKernel1d(sigmaPx) };
+    convolveSeparable(I0, W, H, ws.kernel.kernel, blurred, ws.blur);
   } else {
     blurred.fill(0);
     const share = (ws.slab = grow(ws.slab, npx));
