@@ -22,6 +22,13 @@ function pseudoAngle(x: number, y: number): number {
   return x < 0 ? 2 - y / t : 3 + x / t;
 }
 
+/** Bit mask of the sectors [s/8, (s+1)/8), s = 0…31, lying wholly inside pseudo-angles [a, b]. */
+function sectorBits(a: number, b: number): number {
+  const lo = Math.ceil(8 * a), hi = Math.floor(8 * b);
+  if (hi <= lo) return 0;
+  return hi - lo >= 32 ? -1 : (((1 << (hi - lo)) - 1) << lo) | 0;
+}
+
 /**
  * Exact area of the union of discs (centres cx, cy; radii r), in the square of the input unit.
  * Identical discs are counted once.
@@ -75,6 +82,9 @@ export function circleUnionArea(cx: ArrayLike<number>, cy: ArrayLike<number>, r:
     const x0 = Math.max(0, ix - reachCells), x1 = Math.min(W - 1, ix + reachCells);
     const y0 = Math.max(0, iy - reachCells), y1 = Math.min(H - 1, iy + reachCells);
     let count = 0;
+    // 32 sectors of pseudo-angle width 1/8; a bit is set once one interval covers its sector whole.
+    // All bits set means the circle is covered (the disc adds nothing), so stop early.
+    let sectors = 0;
     for (let row = y0; row <= y1; row++) {
       for (let q = start[row * W + x0]!, qe = start[row * W + x1 + 1]!; q < qe; q++) {
         const dx = X[q]! - xi, dy = Y[q]! - yi, rj = R[q]!;
@@ -96,11 +106,14 @@ export function circleUnionArea(cx: ArrayLike<number>, cy: ArrayLike<number>, r:
         const pa = pseudoAngle(ax, ay), pb = pseudoAngle(bx, by);
         if (pa <= pb) {
           ps[count] = pa; pe[count] = pb; sx[count] = ax; sy[count] = ay; ex[count] = bx; ey[count] = by; count++;
+          sectors |= sectorBits(pa, pb);
         } else {
           // Wraps through angle 0: split at the vector (1, 0).
           ps[count] = pa; pe[count] = 4; sx[count] = ax; sy[count] = ay; ex[count] = 1; ey[count] = 0; count++;
           ps[count] = 0; pe[count] = pb; sx[count] = 1; sy[count] = 0; ex[count] = bx; ey[count] = by; count++;
+          sectors |= sectorBits(pa, 4) | sectorBits(0, pb);
         }
+        if (sectors === -1) continue discs;
       }
     }
     if (count === 0) {

@@ -277,3 +277,24 @@ test('regression: an input where quickhull3d returns a surface with a hole is re
   const h = sphereHull(p, { pointsPerSphere: 64, frame: principalFrame(p, gyration(p)) });
   assert.ok(Math.abs(h.volumeNm3 / 624807.0229 - 1) < 1e-8, `${h.volumeNm3}`);
 });
+
+test('circle-union area of a dense pile (most discs fully covered) vs Monte Carlo within 4 SE', () => {
+  const rng = randomStream('dense-discs');
+  const n = 400;
+  const cx = Float64Array.from({ length: n }, () => uniform(rng, 0, 20));
+  const cy = Float64Array.from({ length: n }, () => uniform(rng, 0, 20));
+  const r = Float64Array.from({ length: n }, () => uniform(rng, 0.3, 3));
+  const area = circleUnionArea(cx, cy, r);
+  const m = 100000;
+  let hit = 0;
+  for (let k = 0; k < m; k++) {
+    const x = uniform(rng, -3, 23), y = uniform(rng, -3, 23);
+    for (let i = 0; i < n; i++) if ((x - cx[i]!) ** 2 + (y - cy[i]!) ** 2 < r[i]! ** 2) { hit++; break; }
+  }
+  const box = 26 * 26, ph = hit / m, se = Math.sqrt((ph * (1 - ph)) / m) * box;
+  assert.ok(Math.abs(ph * box - area) < 4 * se, `MC ${ph * box} ± ${se} vs exact ${area}`);
+  // Order of the discs does not matter.
+  const perm = Array.from({ length: n }, (_, i) => n - 1 - i);
+  const area2 = circleUnionArea(perm.map((i) => cx[i]!), perm.map((i) => cy[i]!), perm.map((i) => r[i]!));
+  assert.ok(Math.abs(area2 - area) < 1e-9 * area);
+});
