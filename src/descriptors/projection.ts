@@ -5,7 +5,8 @@
  * The union area is computed exactly (no rasterisation error) by Green's theorem: the boundary of
  * a union of discs consists of the arcs of each circle not covered by any other disc, and
  * A = ½ ∮ (x dy − y dx) summed over those arcs in closed form. Neighbouring discs come from a
- * hash grid, so one projection costs O(N k log k) with k discs overlapping a disc.
+ * uniform 2D grid, so one projection costs O(N k²) at worst with k discs overlapping a disc
+ * (insertion sort of k arcs), usually far less because covered discs stop early.
  */
 import type { Particles } from '../model/types.js';
 import { randomRotation, type RandomStream } from '../random/index.js';
