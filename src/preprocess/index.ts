@@ -68,6 +68,8 @@ export interface PreparedImage {
     /** Intensity-weighted centroid in the resampled image. */
     centroid: [number, number];
   };
+  /** Position of the output window's top-left pixel in the resampled image (may be negative). */
+  windowOriginPx: [number, number];
   /** Human-readable choices (pixel size source, levels source, resampling, shift). */
   notes: string[];
 }
@@ -283,10 +285,15 @@ export function findAggregate(data: Float32Array, width: number, height: number,
   return { mask, areaPx: bestArea, bbox: [x0, y0, x1, y1] as [number, number, number, number], centroid, threshold: thr, background: bg };
 }
 
+/** Top-left pixel of the size × size window centred on (cx, cy). */
+export function windowOrigin(cx: number, cy: number, size: number): [number, number] {
+  return [Math.round(cx - size / 2 + 0.5), Math.round(cy - size / 2 + 0.5)];
+}
+
 /** Crops/pads a size × size window centred on (cx, cy), filling outside pixels with `fill`. */
 export function centreWindow(data: Float32Array, width: number, height: number, cx: number, cy: number, size: number, fill: number): Float32Array {
   const out = new Float32Array(size * size).fill(fill);
-  const ox = Math.round(cx - size / 2 + 0.5), oy = Math.round(cy - size / 2 + 0.5);
+  const [ox, oy] = windowOrigin(cx, cy, size);
   for (let y = 0; y < size; y++) {
     const sy = y + oy;
     if (sy < 0 || sy >= height) continue;
@@ -341,5 +348,5 @@ export function prepareImage(img: RawImage, model: ModelInputSpec, opts: Prepare
   const fill = levels.vacuumSource === 'estimated' ? bgTarget : agg.background.level;
   const data = centreWindow(frac, rs.width, rs.height, cx, cy, model.size, fill);
   notes.push(`aggregate ${agg.areaPx} px, centred at (${cx.toFixed(1)}, ${cy.toFixed(1)}) of the resampled image`);
-  return { data, size: model.size, pixelSizeNm: model.pixelSizeNm, levels, aggregate: { areaPx: agg.areaPx, bbox: agg.bbox, centroid: agg.centroid }, notes };
+  return { data, size: model.size, pixelSizeNm: model.pixelSizeNm, levels, aggregate: { areaPx: agg.areaPx, bbox: agg.bbox, centroid: agg.centroid }, windowOriginPx: windowOrigin(cx, cy, model.size), notes };
 }
