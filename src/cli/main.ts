@@ -23,7 +23,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   predict: { summary: 'predict model parameters from images', usage: 'aggstem predict --model MODEL FILE... [--json]' },
   evaluate: { summary: 'error analysis on a test dataset', usage: 'aggstem evaluate --model MODEL --data DIR --out REPORT' },
   inspect: { summary: 'read a microscope image file and print its facts', usage: 'aggstem inspect FILE [--json]' },
-  bench: { summary: 'benchmarks', usage: 'aggstem bench generate|simulate|dataset|train|predict [--json]' },
+  bench: { summary: 'benchmarks', usage: 'aggstem bench generate|descriptors|simulate|io|dataset|train|estimator [--json]' },
   pipeline: { summary: 'dataset → training → evaluation → report', usage: 'aggstem pipeline --preset quick|paper --out DIR' },
 };
 
