@@ -69,6 +69,16 @@ export interface AggregateQuality {
   rgRelError: number;
   /** Restarts of the whole construction. */
   restarts: number;
+  /** Max over the intended (joining) contacts of |(ri + rj − dij)/(ri + rj) − ε| (generator output). */
+  maxIntendedOverlapError?: number;
+  /** Small-n Rg-target clamps inside particle–cluster sub-clusters (never in cluster–cluster merges). */
+  clamps?: number;
+  /** Placement trials (orientations tested for overlap), over all restarts. */
+  attempts?: number;
+  /** The N − 1 intended contacts (the spanning tree of joins) as particle-index pairs. */
+  contacts?: Array<[number, number]>;
+  /** Wall-clock generation time, ms (the only non-reproducible field). */
+  elapsedMs?: number;
   [key: string]: unknown;
 }
 
