@@ -7,7 +7,7 @@
  * @packageDocumentation
  */
 export * from './random/index.js';
-export * from './model/types.js';
+export * from './model/index.js';
 export * from './descriptors/index.js';
 export * from './io/index.js';
 export * from './stem/index.js';
