@@ -8,6 +8,8 @@
  * input 128×128×1 → 4 × [conv 3×3 'same' + ReLU → max-pool 2×2] with 16, 32, 64, 64 filters →
  * global average pool → dense 5; Adam (lr 1e-3), mean squared error.
  */
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendPreference } from '../src/cnn/backend/index.js';
 import { configureWasmConv2DBackpropFilter, type Conv2DBackpropFilterMethod } from '../src/cnn/backend/wasm-conv2d-backprop-filter.js';
@@ -15,12 +17,18 @@ import { normal, randomStream } from '../src/random/index.js';
 
 export interface WorkerOptions {
   backend: BackendPreference;
-  /** `fit`: model.fit over pre-made tensors; `loop`: tf.tidy + optimizer.minimize per batch; `trainOnBatch`. */
-  mode: 'fit' | 'loop' | 'trainOnBatch';
+  /**
+   * `fit`: model.fit over pre-made tensors; `loop`: tf.tidy + optimizer.minimize per batch;
+   * `trainOnBatch`; `estimator`: the project's own estimator (src/cnn trainEstimator, `quick` network,
+   * 128 px, synthetic images) instead of the reference network.
+   */
+  mode: 'fit' | 'loop' | 'trainOnBatch' | 'estimator';
   batch: number;
   warmupSteps: number;
   steps: number;
   inferIters: number;
+  /** Only for tensorflow: aggstem's fused-op gradients (default true). */
+  fastPaths?: boolean;
   /** Only for wasm: the Conv2DBackpropFilter algorithm. */
   wasmFilterGrad?: Conv2DBackpropFilterMethod;
   /** Distinct input batches cycled through (pre-made, so no per-step data creation is timed). */
@@ -64,9 +72,13 @@ function makeData(n: number, batch: number): { xs: tf.Tensor4D[]; ys: tf.Tensor2
 async function main(): Promise<void> {
   const o = JSON.parse(process.argv[2] ?? '{}') as WorkerOptions;
   const t0 = performance.now();
-  const info = await initBackend(o.backend);
+  const info = await initBackend(o.backend, { fastPaths: o.fastPaths ?? true });
   const initMs = performance.now() - t0;
   if (o.wasmFilterGrad) configureWasmConv2DBackpropFilter({ method: o.wasmFilterGrad });
+  if (o.mode === 'estimator') {
+    console.log(JSON.stringify({ backend: info.name, reason: info.reason, initMs: Math.round(initMs), ...(await estimatorRun(o)) }));
+    return;
+  }
   const nData = Math.max(1, o.distinctBatches ?? 4);
   const { xs, ys } = makeData(nData, o.batch);
   const model = referenceModel();
@@ -134,11 +146,59 @@ async function main(): Promise<void> {
       TF_ENABLE_ONEDNN_OPTS: process.env.TF_ENABLE_ONEDNN_OPTS ?? null,
     },
     ...(o.wasmFilterGrad ? { wasmFilterGrad: o.wasmFilterGrad } : {}),
+    ...(info.name === 'tensorflow' ? { fastPaths: o.fastPaths ?? true } : {}),
   };
   console.log(JSON.stringify(out));
 }
 
-main().catch((e: unknown) => {
-  console.error(e);
-  process.exit(1);
-});
+/** Training images/s and inference ms/image of the project's estimator (src/cnn) on synthetic data. */
+async function estimatorRun(o: WorkerOptions): Promise<object> {
+  const cnn = await import('../src/cnn/index.js');
+  const { QUICK_PRIOR } = await import('../src/model/index.js');
+  const scaling = cnn.paramScalingFromPrior(QUICK_PRIOR);
+  const P = scaling.length;
+  const n = o.batch * (o.warmupSteps + o.steps);
+  const rng = randomStream('bench-train-estimator', n);
+  const images = new Float32Array(n * SIZE * SIZE);
+  for (let i = 0; i < images.length; i++) images[i] = rng.double();
+  const params = new Float64Array(n * P);
+  for (let i = 0; i < n; i++) scaling.forEach((sc, j) => { params[i * P + j] = sc.lo + (sc.hi - sc.lo) * rng.double(); });
+  const source = cnn.arraySource({ paramNames: scaling.map((sc) => sc.name), scaling, imageSize: SIZE, pixelSizeNm: 1.6, train: { images, params } });
+  let tStart = 0;
+  let tEnd = 0;
+  let lastLoss = NaN;
+  const r = await cnn.trainEstimator(source, {
+    network: 'quick', epochs: 1, batchSize: o.batch, seed: 1,
+    onBatchEnd: (b) => {
+      if (b.batch === o.warmupSteps - 1) tStart = performance.now();
+      tEnd = performance.now();
+      lastLoss = b.loss;
+    },
+  });
+  const trainSeconds = (tEnd - tStart) / 1000;
+  const batchImages = Array.from({ length: o.batch }, (_, i) => ({ data: images.subarray(i * SIZE * SIZE, (i + 1) * SIZE * SIZE), widthPx: SIZE, heightPx: SIZE, pixelSizeNm: 1.6 }));
+  let inferMs: number | null = null;
+  if (o.inferIters > 0) {
+    await cnn.predictBatch(r.estimator, batchImages);
+    const t = performance.now();
+    for (let i = 0; i < o.inferIters; i++) await cnn.predictBatch(r.estimator, batchImages);
+    inferMs = (performance.now() - t) / (o.inferIters * o.batch);
+  }
+  const params_ = cnn.countParameters(r.estimator.model);
+  cnn.disposeEstimator(r.estimator);
+  return {
+    mode: 'estimator', network: 'quick', parameters: params_, batch: o.batch, steps: o.steps, warmupSteps: o.warmupSteps,
+    trainImagesPerSec: +((o.steps * o.batch) / trainSeconds).toFixed(2),
+    secondsPerStep: +(trainSeconds / o.steps).toFixed(4),
+    inferMsPerImage: inferMs === null ? null : +inferMs.toFixed(3),
+    finalLoss: +lastLoss.toFixed(5),
+  };
+}
+
+// Run only as a script (the profiling and estimator benches import referenceModel from here).
+if (process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href) {
+  main().catch((e: unknown) => {
+    console.error(e);
+    process.exit(1);
+  });
+}

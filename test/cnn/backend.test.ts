@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import type * as TF from '@tensorflow/tfjs';
 import { fileLoadHandler, fileSaveHandler, initBackend, nativeTensorFlowStatus } from '../../src/cnn/backend/index.js';
+import { setTensorflowFastPaths } from '../../src/cnn/backend/tensorflow-fast-paths.js';
 import { brightnessData, maxRelDiff, saveLoadPredictions, tinyConvModel, trainTiny } from './backend-helpers.js';
 
 const status = nativeTensorFlowStatus();
@@ -79,6 +80,35 @@ describe('native TensorFlow', { skip: noNative }, () => {
       rmSync(dir, { recursive: true, force: true });
       await initBackend('tensorflow');
     }
+  });
+
+  it('the fused ReLU gradient (fast path) equals tfjs\'s own, at x = 0 too, and is the kernel used', async () => {
+    await initBackend('tensorflow');
+    const xs = [-2, -0.5, 0, 0, 0.5, 3, -1e-8, 1e-8];
+    const grad = () => tf.tidy(() => Array.from(
+      tf.grad((x: TF.Tensor) => tf.relu(x).mul(tf.tensor1d([1, 2, 3, 4, 5, 6, 7, 8])).sum())(tf.tensor1d(xs)).dataSync()));
+    setTensorflowFastPaths(false);
+    const stock = grad();
+    setTensorflowFastPaths(true);
+    const fast = grad();
+    assert.deepEqual(fast, stock);
+    assert.deepEqual(fast, [0, 0, 0, 0, 5, 6, 0, 8]);
+    const prof = await tf.profile(() => { grad(); });
+    assert.ok(prof.kernelNames.includes('AggstemNativeReluGrad'), `kernels used: ${prof.kernelNames.join(', ')}`);
+    assert.ok(!prof.kernelNames.includes('Step'), 'the stock Step-based gradient ran');
+    // A whole conv net's gradients are bit-identical with and without the fast path.
+    const netGrads = () => tf.tidy(() => {
+      const model = tinyConvModel(tf);
+      const { x, y } = brightnessData(tf, 8, 5);
+      const { grads } = tf.variableGrads(() => tf.losses.meanSquaredError(y, model.predict(x) as TF.Tensor) as TF.Scalar);
+      const flat = Object.values(grads).map((g) => Array.from(g.dataSync())).flat();
+      model.dispose();
+      return flat;
+    });
+    setTensorflowFastPaths(false);
+    const netStock = netGrads();
+    setTensorflowFastPaths(true);
+    assert.deepEqual(netGrads(), netStock);
   });
 
   it('conv2d filter gradients agree with the wasm kernel (max rel. diff ≤ 1e-4)', async () => {

@@ -9,6 +9,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
+import { setTensorflowFastPaths } from './tensorflow-fast-paths.js';
 import { registerWasmConv2DBackpropFilter } from './wasm-conv2d-backprop-filter.js';
 
 /** A TensorFlow.js backend aggstem can run on, fastest first. */
@@ -37,6 +38,11 @@ export interface BackendOptions {
   intraOpThreads?: number;
   /** Threads for native TensorFlow's inter-op pool (TF_NUM_INTEROP_THREADS); same rules as above. */
   interOpThreads?: number;
+  /**
+   * Native TensorFlow only: use TensorFlow's fused ReluGrad for the ReLU gradient instead of tfjs's
+   * seven-op composite (same values, a faster training step). Default true.
+   */
+  fastPaths?: boolean;
 }
 
 /** Thrown when a requested backend cannot be used; `backend` names it and the message says why. */
@@ -123,7 +129,8 @@ function loadNative(opts: BackendOptions): { ok: true; detail: string } | { ok: 
   return nativeOutcome;
 }
 
-async function activate(name: BackendName): Promise<void> {
+async function activate(name: BackendName, opts: BackendOptions = {}): Promise<void> {
+  if (name === 'tensorflow') setTensorflowFastPaths(opts.fastPaths ?? true);
   if (name === 'wasm') {
     registerWasmConv2DBackpropFilter();
     await import('@tensorflow/tfjs-backend-wasm'); // registers the 'wasm' backend factory
@@ -169,7 +176,7 @@ export async function initBackend(pref: BackendPreference = 'auto', opts: Backen
   if (pref === 'tensorflow') {
     const n = loadNative(opts);
     if (!n.ok) throw new BackendUnavailableError('tensorflow', `backend "tensorflow" (native TensorFlow) is not available: ${n.reason}`);
-    await activate('tensorflow');
+    await activate('tensorflow', opts);
     return { name: 'tensorflow', tf, reason: `requested; ${n.detail}` };
   }
   if (pref === 'wasm' || pref === 'cpu') {
@@ -180,7 +187,7 @@ export async function initBackend(pref: BackendPreference = 'auto', opts: Backen
   const n = loadNative(opts);
   if (n.ok) {
     try {
-      await activate('tensorflow');
+      await activate('tensorflow', opts);
       return { name: 'tensorflow', tf, reason: `auto: ${n.detail}` };
     } catch (e) {
       skipped.push(`native TensorFlow: ${(e as Error).message}`);
