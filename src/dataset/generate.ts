@@ -15,7 +15,7 @@ import { createStemWorkspace } from '../stem/index.js';
 import { datasetConfigHash, regionAxes, storedImageSize, storedPixelSizeNm, validateDatasetConfig, type DatasetConfig } from './config.js';
 import { DatasetError } from './errors.js';
 import { sha256File } from './hash.js';
-import { lockDatasetDir } from './lock.js';
+import { lockDatasetDirWaiting } from './lock.js';
 import {
   checkShardFiles,
   codeVersion,
@@ -73,7 +73,10 @@ export interface GenerateSummary {
   regenerated: number[];
   samplesGenerated: number;
   seconds: number;
+  /** Samples written per second over the whole run (thread start-up and verification included). */
   samplesPerSecond: number;
+  /** Samples written per second after the first one (the steady rate, without start-up). */
+  steadySamplesPerSecond: number;
   /** Peak resident set size of the process (all threads), MiB. */
   peakRssMiB: number;
   manifest: DatasetManifest;
@@ -259,7 +262,7 @@ export async function generateDataset(config: DatasetConfig, dir: string, opts: 
   const out = resolve(dir);
   if (existsSync(out) && !statSync(out).isDirectory()) throw new DatasetError(`--out ${dir} exists and is not a directory`);
   mkdirSync(out, { recursive: true });
-  const lock = lockDatasetDir(out);
+  const lock = await lockDatasetDirWaiting(out, log);
   let source: SampleSource | undefined;
   let writer: ShardWriter | undefined;
   try {
@@ -328,6 +331,7 @@ export async function generateDataset(config: DatasetConfig, dir: string, opts: 
     }
     const generated: number[] = [];
     let done = 0;
+    let tFirst = 0;
     if (todo.length > 0) {
       source = workers === 0 ? inProcessSource(cfg) : workerSource(cfg, workers);
       // Bounded look-ahead: results may finish out of order but are written in order, so at most
@@ -354,6 +358,7 @@ export async function generateDataset(config: DatasetConfig, dir: string, opts: 
           inflight.delete(i);
           writer.add(r);
           done++;
+          if (done === 1) tFirst = performance.now();
           opts.onProgress?.({ done, total, shardsDone: generated.length, shardsTotal: todo.length });
         }
         const entry = writer.commit(code.id);
@@ -369,7 +374,9 @@ export async function generateDataset(config: DatasetConfig, dir: string, opts: 
       run.finishedAt = new Date().toISOString();
       writeManifest(out, manifest);
     }
-    const seconds = (performance.now() - t0) / 1000;
+    const tEnd = performance.now();
+    const seconds = (tEnd - t0) / 1000;
+    const steadySeconds = (tEnd - tFirst) / 1000;
     return {
       dir: out,
       configHash: hash,
@@ -381,6 +388,7 @@ export async function generateDataset(config: DatasetConfig, dir: string, opts: 
       samplesGenerated: done,
       seconds,
       samplesPerSecond: seconds > 0 ? done / seconds : 0,
+      steadySamplesPerSecond: done > 1 && steadySeconds > 0 ? (done - 1) / steadySeconds : 0,
       peakRssMiB: peakRssMiB(),
       manifest,
     };

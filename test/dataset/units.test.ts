@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomStream } from '../../src/random/index.js';
@@ -10,7 +10,7 @@ import { binnedNoiseConfig, d4Transform } from '../../src/dataset/augment.js';
 import { datasetConfig, datasetConfigHash, validateDatasetConfig } from '../../src/dataset/config.js';
 import { DatasetError } from '../../src/dataset/errors.js';
 import { canonicalJson } from '../../src/dataset/hash.js';
-import { lockDatasetDir } from '../../src/dataset/lock.js';
+import { LOCK_STALE_MS, lockDatasetDir, lockDatasetDirWaiting } from '../../src/dataset/lock.js';
 import { formatRanges, parsePart, shardRange, shardsOfPart } from '../../src/dataset/plan.js';
 import { emptyRegionCounts, tallyDraw } from '../../src/dataset/redraws.js';
 import { binImage } from '../../src/dataset/sample.js';
@@ -195,16 +195,31 @@ test('redraw regions: draws and rejections land in the right bins', () => {
   assert.deepEqual(c.fractalDim!.rejected, [1, 1, 0, 0]);
 });
 
-test('directory lock: one writer at a time, stale locks of dead processes are taken over', () => {
+test('directory lock: one writer at a time; dead local holders and silent remote ones are taken over', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'aggstem-lock-'));
+  const lockPath = join(dir, '.aggstem-dataset.lock');
   try {
     const lock = lockDatasetDir(dir);
     assert.throws(() => lockDatasetDir(dir), /is being written by this process/);
+    await assert.rejects(lockDatasetDirWaiting(dir), /is being written by this process/); // a live local holder is not waited for
     lock.release();
-    assert.ok(!existsSync(join(dir, '.aggstem-dataset.lock')));
+    assert.ok(!existsSync(lockPath));
     // A lock left by a process that no longer exists (pid beyond the kernel's pid range).
-    writeFileSync(join(dir, '.aggstem-dataset.lock'), JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname() }));
+    writeFileSync(lockPath, JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname() }));
     lockDatasetDir(dir).release();
+    // Another host: refused while its heartbeat is fresh, taken over once it is older than LOCK_STALE_MS.
+    writeFileSync(lockPath, JSON.stringify({ pid: 42, host: 'other-node' }));
+    assert.throws(() => lockDatasetDir(dir), /locked by process 42 on host other-node \(last heartbeat 0 s ago/);
+    const old = new Date(Date.now() - LOCK_STALE_MS - 1000);
+    utimesSync(lockPath, old, old);
+    lockDatasetDir(dir).release();
+    // Waiting for a remote holder that releases its lock.
+    writeFileSync(lockPath, JSON.stringify({ pid: 42, host: 'other-node' }));
+    const logs: string[] = [];
+    const waiting = lockDatasetDirWaiting(dir, (m) => logs.push(m));
+    setTimeout(() => rmSync(lockPath), 150);
+    (await waiting).release();
+    assert.match(logs[0]!, /locked by process 42 on host other-node .* waiting until it is released or stale/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -81,6 +81,7 @@ async function generate(argv: string[]): Promise<number> {
     shardsRegenerated: summary.regenerated.length,
     samplesGenerated: summary.samplesGenerated,
     samplesPerSecond: +summary.samplesPerSecond.toFixed(3),
+    steadySamplesPerSecond: +summary.steadySamplesPerSecond.toFixed(3),
     seconds: +summary.seconds.toFixed(2),
     peakRssMiB: summary.peakRssMiB,
     samples: m.totals.samples,
