@@ -7,16 +7,29 @@ import { join } from 'node:path';
 import { describeAggregate, DESCRIPTOR_NAMES } from '../../src/descriptors/index.js';
 import { randomStream } from '../../src/random/index.js';
 import type { Particles } from '../../src/model/types.js';
-import { particles, randomTree } from './fixtures.js';
+import { aggregateToJsonLine } from '../../src/model/jsonl.js';
+import { generateAggregate } from '../../src/model/generate.js';
+import { MODEL_PRESETS } from '../../src/model/params.js';
+import { chain } from './fixtures.js';
 
 const root = new URL('../..', import.meta.url).pathname;
 const cli = (args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'describe', ...args], { cwd: root, encoding: 'utf8' });
-const line = (id: string, p: Particles) => JSON.stringify({ id, seed: 'x', params: {}, particles: { x: Array.from(p.x), y: Array.from(p.y), z: Array.from(p.z), r: Array.from(p.r), material: Array.from(p.material) }, quality: {} });
+/** A JSON Lines record in the model's format (valid parameters with N = the particle count). */
+const line = (id: string, p: Particles) => aggregateToJsonLine({
+  id, seed: 'x', params: { ...MODEL_PRESETS.quick, nParticles: p.x.length }, particles: p, quality: { maxOverlap: 0, rgRelError: 0, restarts: 0 },
+});
+/** The same record with one particle array entry replaced (to make invalid input). */
+const corrupt = (l: string, key: 'r' | 'material', index: number, value: number) => {
+  const o = JSON.parse(l) as { particles: Record<string, number[]> };
+  o.particles[key]![index] = value;
+  return JSON.stringify(o);
+};
 
 test('aggstem describe writes one CSV row per aggregate with the canonical header and the library values', () => {
   const dir = mkdtempSync(join(tmpdir(), 'aggstem-describe-'));
   try {
-    const aggs = [randomTree(randomStream('cli', 0), 30).p, particles([[0, 0, 0, 2, 1]]), randomTree(randomStream('cli', 2), 45, { overlap: 0.05 }).p];
+    const gen = (n: number, k: number) => generateAggregate({ ...MODEL_PRESETS.quick, nParticles: n, overlap: 0.05 }, randomStream('cli', k)).particles;
+    const aggs = [gen(30, 0), chain(4, 2, (i) => i & 1), gen(45, 2)];
     const input = join(dir, 'aggs.jsonl');
     writeFileSync(input, aggs.map((p, i) => line(`agg-${i}`, p)).join('\n') + '\n\n');
     const out = join(dir, 'sub', 'd.csv');
@@ -44,12 +57,12 @@ test('aggstem describe: clear errors with exit 2 and no output for missing files
   const dir = mkdtempSync(join(tmpdir(), 'aggstem-describe-err-'));
   try {
     const out = join(dir, 'd.csv');
-    const good = line('ok', particles([[0, 0, 0, 1, 0], [2, 0, 0, 1, 1]]));
+    const good = line('ok', chain(5, 1, (i) => i % 2));
     const cases: { name: string; content?: string; args?: string[]; want: RegExp }[] = [
       { name: 'missing.jsonl', want: /cannot read .*missing\.jsonl: ENOENT/ },
-      { name: 'badjson.jsonl', content: `${good}\n{"id": 1,\n`, want: /badjson\.jsonl line 2: invalid JSON/ },
-      { name: 'badmat.jsonl', content: `${good}\n${good}\n${line('m', particles([[0, 0, 0, 1, 0], [2, 0, 0, 1, 3]]))}\n`, want: /badmat\.jsonl line 3: particle 1 has material 3, expected 0 \(A\) or 1 \(B\)/ },
-      { name: 'badr.jsonl', content: line('r', particles([[0, 0, 0, -1, 0]])), want: /badr\.jsonl line 1: particle 0 has radius -1/ },
+      { name: 'badjson.jsonl', content: `${good}\n{"id": 1,\n`, want: /badjson\.jsonl:2: invalid JSON/ },
+      { name: 'badmat.jsonl', content: `${good}\n${good}\n${corrupt(good, 'material', 1, 3)}\n`, want: /badmat\.jsonl:3: particles\.material\[1\] = 3 is not a material code/ },
+      { name: 'badr.jsonl', content: corrupt(good, 'r', 0, -1), want: /badr\.jsonl:1: particles\.r\[0\] = -1 is not a positive radius/ },
       { name: 'empty.jsonl', content: '\n\n', want: /contains no aggregates/ },
       { name: 'noout.jsonl', content: good, args: [], want: /--out is required/ },
       { name: 'badk.jsonl', content: good, args: ['--out', out, '--projections', 'many'], want: /--projections must be an integer >= 1, got "many"/ },
