@@ -15,9 +15,17 @@ export class AggregateFormatError extends Error {
   override name = 'AggregateFormatError';
 }
 
-/** One aggregate as a single JSON line (no trailing newline). */
-export function aggregateToJsonLine(a: Aggregate): string {
+/**
+ * One aggregate as a single JSON line (no trailing newline). The wall-clock `quality.elapsedMs` is
+ * left out unless `opts.timing` is set, so the same seed always gives byte-identical files.
+ */
+export function aggregateToJsonLine(a: Aggregate, opts: { timing?: boolean } = {}): string {
   const p = a.particles;
+  let quality = a.quality;
+  if (!opts.timing && 'elapsedMs' in quality) {
+    const { elapsedMs: _omit, ...rest } = quality;
+    quality = rest as AggregateQuality;
+  }
   return JSON.stringify({
     id: a.id,
     seed: a.seed,
@@ -29,7 +37,7 @@ export function aggregateToJsonLine(a: Aggregate): string {
       r: Array.from(p.r),
       material: Array.from(p.material),
     },
-    quality: a.quality,
+    quality,
   });
 }
 
