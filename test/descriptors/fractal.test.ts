@@ -2,6 +2,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { pairCountDimension, fitFractalLaw, geometricMeanRadius, gyration } from '../../src/descriptors/index.js';
 import { randomStream, uniform, normal } from '../../src/random/index.js';
+import { generateAggregate } from '../../src/model/generate.js';
+import { MODEL_PRESETS } from '../../src/model/params.js';
+import { describeAggregate } from '../../src/descriptors/index.js';
 import { chain, latticeBall } from './fixtures.js';
 
 test('pair-count Df of a straight chain ≈ 1 (± 0.15) over the default range [4a, Rg]', () => {
@@ -77,4 +80,21 @@ test('fitFractalLaw and geometricMeanRadius reject bad input clearly', () => {
   assert.throws(() => fitFractalLaw({ n: [10, 20], rgNm: [5, -1], aNm: [1, 1] }), /aggregate 1 has n=20, rgNm=-1/);
   assert.throws(() => fitFractalLaw({ n: [10, 20], rgNm: [5, 5], aNm: [1, 1] }), /same Rg\/a/);
   assert.ok(Math.abs(geometricMeanRadius([2, 8]) - 4) < 1e-15);
+});
+
+test('ensemble fit on model aggregates recovers the generator\'s law exactly (same Rg and a conventions)', () => {
+  // The generator makes every aggregate obey N = kf (Rg/a)^Df with volume weights, the 3/5 r² term and
+  // a = geometric-mean radius; describeAggregate must measure Rg and a the same way.
+  for (const [df, kf] of [[1.8, 1.3], [2.2, 1.0]] as const) {
+    const n: number[] = [], rg: number[] = [], a: number[] = [];
+    for (let k = 0; k < 8; k++) {
+      const params = { ...MODEL_PRESETS.quick, nParticles: 20 + 15 * k, fractalDim: df, prefactor: kf, overlap: 0.05 };
+      const d = describeAggregate(generateAggregate(params, randomStream('law-gen', df, k)).particles, { projections: 2, hullPointsPerSphere: 16 });
+      n.push(d.nParticles);
+      rg.push(d.rgVolumeNm);
+      a.push(d.radiusGeoMeanNm);
+    }
+    const fit = fitFractalLaw({ n, rgNm: rg, aNm: a });
+    assert.ok(Math.abs(fit.df - df) < 1e-8 && Math.abs(fit.kf / kf - 1) < 1e-8, `Df ${fit.df} kf ${fit.kf}`);
+  }
 });
