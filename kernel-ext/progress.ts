@@ -112,8 +112,8 @@ export function progressBundle(title: string, s: ProgressState, r: ProgressRende
 
 /** The shapes `trainEstimator`'s callbacks pass (0-based epoch and batch numbers). */
 export interface TrainBatchInfo { epoch: number; batch: number; batchesPerEpoch: number; loss: number }
-export interface TrainEpochLog { epoch: number; loss: number; valNll?: number; [k: string]: unknown }
-export interface TrainEpochInfo { epochs: number; [k: string]: unknown }
+export interface TrainEpochLog { epoch: number; loss: number; valNll?: number }
+export interface TrainEpochInfo { epochs: number }
 
 /** A live progress output, see {@link progressView}. */
 export interface ProgressView {

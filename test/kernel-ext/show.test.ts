@@ -20,6 +20,8 @@ import {
   showKind,
 } from '../../kernel-ext/index.js';
 
+import type { TrainOptions } from '../../src/cnn/index.js';
+
 const require = createRequire(import.meta.url);
 const particles = {
   x: Float64Array.from([0, 10]),
@@ -99,7 +101,8 @@ test('inside tslab: whole bundles via lastWriteDisplayData, plotly.js once per s
 
     fake.sent.length = 0;
     const view = progressView('Fit');
-    const cb = view.trainCallbacks();
+    // Compile-time check: the callbacks plug straight into trainEstimator's options.
+    const cb: Required<Pick<TrainOptions, 'onBatchEnd' | 'onEpochEnd'>> & ReturnType<typeof view.trainCallbacks> = view.trainCallbacks();
     cb.onEpochEnd({ epoch: 0, loss: 2, valNll: 2.5 }, { epochs: 2 });
     cb.onEpochEnd({ epoch: 1, loss: 1, valNll: NaN }, { epochs: 2 });
     view.done('finished');
