@@ -3,9 +3,9 @@
  * its manifest, and yields batches shard by shard (never the whole dataset in memory), in a seeded
  * shuffled order, with optional D4 augmentation and fresh detector noise per epoch.
  */
-import { readFileSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { decodeNpy, readNpy, type NpyArray } from '../io/npy.js';
+import { decodeNpy, readNpy, readNpyHeader, type NpyArray } from '../io/npy.js';
 import type { ModelPrior } from '../model/params.js';
 import type { ModelParamName } from '../model/types.js';
 import { deriveStream, integer, randomStream, shuffleInPlace, type Seed } from '../random/index.js';
@@ -13,7 +13,7 @@ import type { MicroscopeConfig } from '../stem/config.js';
 import { addNoise } from '../stem/index.js';
 import { binnedNoiseConfig, d4Transform } from './augment.js';
 import { DatasetError } from './errors.js';
-import { sha256Hex } from './hash.js';
+import { sha256File, sha256Hex } from './hash.js';
 import { readManifest, type DatasetManifest, type ShardEntry } from './manifest.js';
 import type { Split } from './split.js';
 import { descriptorColumn, readShardTable } from './table.js';
@@ -182,18 +182,70 @@ function shardRows(ds: Dataset, k: number): ShardRows {
   return rows;
 }
 
-/** Reads one image stack of a shard (`clean` or `noisy`), checking its shape. */
-function shardImages(ds: Dataset, k: number, kind: 'clean' | 'noisy'): Float32Array {
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Checks a shard file's SHA-256 once per opened dataset, streaming (no shard-sized buffer). */
+function verifyFile(ds: Dataset, file: { name: string; sha256: string }): void {
+  const st = state(ds);
+  if (st.verified.has(file.name)) return;
+  const path = join(ds.dir, file.name);
+  const { sha256 } = sha256File(path);
+  if (sha256 !== file.sha256) {
+    throw new DatasetError(`${path}: SHA-256 ${sha256.slice(0, 12)}… does not match the manifest (${file.sha256.slice(0, 12)}…); the file is corrupt: re-run \`aggstem dataset\` on ${ds.dir} to regenerate it`);
+  }
+  st.verified.add(file.name);
+}
+
+/**
+ * Frames `local` (shard-relative indices) of one image stack of shard `k`, as a lookup
+ * `j → Float32Array` view. Reads the whole stack when most frames are wanted, else only those
+ * frames (positional reads), so evaluating a 10 % test split does not read every image.
+ */
+function shardFrames(ds: Dataset, k: number, kind: 'clean' | 'noisy', local: readonly number[]): (j: number) => Float32Array {
   const e = shardEntry(ds, k);
   const file = e.files[kind];
   const path = join(ds.dir, file.name);
-  const first = !state(ds).verified.has(file.name);
-  const arr: NpyArray = first ? decodeNpy(readVerified(ds, file), path) : readNpy(path);
   const side = ds.imageSize;
-  if (arr.dtype !== 'float32' || arr.fortranOrder || arr.shape.join(',') !== [e.count, side, side].join(',')) {
-    throw new DatasetError(`${path}: expected a float32 stack of shape (${e.count}, ${side}, ${side}), got ${arr.dtype} (${arr.shape.join(', ')})`);
+  const pix = side * side;
+  const first = !state(ds).verified.has(file.name);
+  if (first && 2 * local.length >= e.count) {
+    // Most of the shard is needed: one read serves both the checksum and the frames.
+    const arr: NpyArray = decodeNpy(readVerified(ds, file), path);
+    checkStack(arr.dtype, arr.fortranOrder, arr.shape, e.count, side, path);
+    const data = arr.data as Float32Array;
+    return (j) => data.subarray(j * pix, (j + 1) * pix);
   }
-  return arr.data as Float32Array;
+  verifyFile(ds, file);
+  const h = readNpyHeader(path);
+  checkStack(h.dtype, h.fortranOrder, h.shape, e.count, side, path);
+  if (2 * local.length >= e.count || !(h.littleEndian && HOST_LITTLE_ENDIAN)) {
+    const data = readNpy(path).data as Float32Array;
+    return (j) => data.subarray(j * pix, (j + 1) * pix);
+  }
+  const frames = new Map<number, Float32Array>();
+  const fd = openSync(path, 'r');
+  try {
+    for (const j of local) {
+      const f = new Float32Array(pix);
+      const bytes = new Uint8Array(f.buffer);
+      let off = 0;
+      while (off < bytes.length) {
+        const n = readSync(fd, bytes, off, bytes.length - off, h.dataOffset + j * pix * 4 + off);
+        if (n === 0) throw new DatasetError(`${path}: file ended while reading frame ${j}`);
+        off += n;
+      }
+      frames.set(j, f);
+    }
+  } finally {
+    closeSync(fd);
+  }
+  return (j) => frames.get(j)!;
+}
+
+function checkStack(dtype: string, fortranOrder: boolean, shape: number[], count: number, side: number, path: string): void {
+  if (dtype !== 'float32' || fortranOrder || shape.join(',') !== [count, side, side].join(',')) {
+    throw new DatasetError(`${path}: expected a float32 stack of shape (${count}, ${side}, ${side}), got ${dtype} (${shape.join(', ')})`);
+  }
 }
 
 /**
@@ -223,25 +275,25 @@ export function* batches(ds: Dataset, opts: BatchOptions): Generator<Batch> {
   let params = new Float64Array(batchSize * P);
   let indices = new Int32Array(batchSize);
   let b = 0;
-  const frame = new Float32Array(pix);
+  const scratch = new Float32Array(pix);
   for (const k of shards) {
     const rows = shardRows(ds, k);
     const local: number[] = [];
     for (let j = 0; j < rows.index.length; j++) if (rows.ok[j] && rows.split[j] === split) local.push(j);
     if (local.length === 0) continue;
     if (shuffle) shuffleInPlace(deriveStream(epochRng, 'shard', k), local);
-    const stack = shardImages(ds, k, noiseConfig ? 'clean' : 'noisy');
+    const frame = shardFrames(ds, k, noiseConfig ? 'clean' : 'noisy', local);
     for (const j of local) {
       const index = rows.index[j]!;
-      let src: ArrayLike<number> = stack.subarray(j * pix, (j + 1) * pix);
+      let src: ArrayLike<number> = frame(j);
       if (noiseConfig) {
         src = addNoise(src as Float32Array, noiseConfig, randomStream(seed, 'loader', 'noise', epoch, index)).noisy;
       }
       const dst = images.subarray(b * pix, (b + 1) * pix);
       if (opts.augment) {
         const t = integer(randomStream(seed, 'loader', 'd4', epoch, index), 0, 7);
-        d4Transform(src, side, t, frame);
-        dst.set(frame);
+        d4Transform(src, side, t, scratch);
+        dst.set(scratch);
       } else dst.set(src as Float32Array);
       params.set(rows.params.subarray(j * P, (j + 1) * P), b * P);
       indices[b] = index;
@@ -303,12 +355,10 @@ export function readImages(ds: Dataset, indices: ArrayLike<number>, kind: 'noisy
     list.push(i);
   }
   for (const [k, list] of byShard) {
-    const stack = shardImages(ds, k, kind);
     const start = shardEntry(ds, k).start;
-    for (const i of list) {
-      const j = indices[i]! - start;
-      out.set(stack.subarray(j * pix, (j + 1) * pix), i * pix);
-    }
+    const local = [...new Set(list.map((i) => indices[i]! - start))].sort((a, b) => a - b);
+    const frame = shardFrames(ds, k, kind, local);
+    for (const i of list) out.set(frame(indices[i]! - start), i * pix);
   }
   return out;
 }

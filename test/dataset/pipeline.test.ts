@@ -263,3 +263,18 @@ test('loader: an incomplete directory is refused unless asked for', async () => 
   const all = (['train', 'val', 'test'] as const).flatMap((split) => collect(batches(ds, { split, batchSize: 100, epoch: 0 })).indices);
   assert.deepEqual(all.sort((x, y) => x - y), Array.from({ length: SHARD }, (_, i) => SHARD + i));
 });
+
+test('loader: a corrupt image stack of the same size is caught on first read, sparse or whole', () => {
+  const dir = join(root, 'flipped');
+  cpSync(dirA, dir, { recursive: true });
+  const path = join(dir, shardFiles(0).clean);
+  const bytes = readFileSync(path);
+  bytes[bytes.length - 5]! ^= 0x40;
+  writeFileSync(path, bytes);
+  const ds = openDataset(dir); // sizes are fine
+  assert.deepEqual(Array.from(readImages(ds, [3], 'noisy').subarray(0, 4)), Array.from(readImages(openDataset(dirA), [3], 'noisy').subarray(0, 4)));
+  assert.throws(() => readImages(ds, [3], 'clean'), /shard-00000\.clean\.npy: SHA-256 .* does not match the manifest/);
+  assert.throws(() => {
+    for (const _ of batches(openDataset(dir), { split: 'train', batchSize: 64, epoch: 0, freshNoise: true })) void _;
+  }, /shard-00000\.clean\.npy: SHA-256 .* does not match the manifest/);
+});
