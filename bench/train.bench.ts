@@ -109,6 +109,7 @@ export async function run(): Promise<object> {
   const variants: Measurement[] = [];
   if (native.present) {
     variants.push(runWorker('tfjs-node custom loop (tidy + optimizer.minimize)', { ...base, backend: 'tensorflow', mode: 'loop' }));
+    variants.push(runWorker('tfjs-node fit, stock tfjs ReLU gradient (fast paths off)', { ...base, backend: 'tensorflow', mode: 'fit', fastPaths: false }));
     if (!quick) {
       variants.push(runWorker('tfjs-node trainOnBatch', { ...base, backend: 'tensorflow', mode: 'trainOnBatch' }));
       variants.push(runWorker('tfjs-node fit, intra-op 2 / inter-op 1 threads', { ...base, backend: 'tensorflow', mode: 'fit' }, { TF_NUM_INTRAOP_THREADS: '2', TF_NUM_INTEROP_THREADS: '1' }));
@@ -119,6 +120,12 @@ export async function run(): Promise<object> {
     runs.push(...variants);
   }
   if (torch.python && !quick) runs.push(runTorch('PyTorch, 1 thread', torch.python, { ...base, threads: 1 }));
+
+  // The project's own estimator network (src/cnn, `quick` preset: residual, batch norm, 128 px).
+  const estimator: Measurement[] = [];
+  if (native.present) estimator.push(runWorker('estimator (quick network) on tfjs-node', { ...base, backend: 'tensorflow', mode: 'estimator' }));
+  estimator.push(runWorker('estimator (quick network) on wasm', { ...base, warmupSteps: 1, steps: quick ? 2 : 4, inferIters: 2, backend: 'wasm', mode: 'estimator' }));
+  runs.push(...estimator);
 
   // wasm (one thread in Node) and the pure-JS cpu backend: few steps, they are slow.
   runs.push(runWorker('tfjs wasm fit (im2col + XNNPACK filter gradient)', { ...base, warmupSteps: 1, steps: quick ? 2 : 4, inferIters: 2, backend: 'wasm', mode: 'fit', wasmFilterGrad: 'auto' }));
@@ -145,9 +152,10 @@ export async function run(): Promise<object> {
       ratioBestTfjsNodeToPytorch: ratio(bestNode, bestTorch),
       tfjsNodeInferMsPerImage: bestNodeDefault?.inferMsPerImage ?? null,
       pytorchInferMsPerImage: bestTorch?.inferMsPerImage ?? null,
+      estimator: estimator.map((m) => ({ backend: m.backend, trainImagesPerSec: m.trainImagesPerSec ?? null, inferMsPerImage: m.inferMsPerImage ?? null, ...(m.error ? { error: m.error } : {}) })),
     },
     runs: runs.map(({ label, backend, trainImagesPerSec, inferMsPerImage, error, ...rest }) =>
-      ({ label, backend, trainImagesPerSec, inferMsPerImage, ...(error ? { error } : {}), ...pick(rest, ['batch', 'steps', 'secondsPerStep', 'finalLoss', 'threads', 'torch', 'reason']) })),
+      ({ label, backend, trainImagesPerSec, inferMsPerImage, ...(error ? { error } : {}), ...pick(rest, ['batch', 'steps', 'secondsPerStep', 'finalLoss', 'threads', 'torch', 'fastPaths', 'reason']) })),
     seconds: Math.round((Date.now() - t0) / 1000),
   };
   return summary;

@@ -110,19 +110,18 @@ function setup() {
   const stamp = readStamp(cacheDir);
   if (cacheValid(stamp, pkg, napi, cacheDir, bindingRel, wantTf) && !args.has('--force')) {
     const changed = link(cacheDir, bindingRel);
-    if (!changed) {
-      log(`native TensorFlow ${stamp.tensorflow} already linked from ${cacheDir}.`);
-      return;
-    }
-    const r = verifyLoads();
+    const r = verifyLoads(); // about a second; catches a damaged cache
     if (r.ok) {
-      log(`linked native TensorFlow ${stamp.tensorflow} from the cache ${cacheDir} into node_modules.`);
+      log(changed ? `linked native TensorFlow ${stamp.tensorflow} from the cache ${cacheDir} into node_modules.`
+        : `native TensorFlow ${stamp.tensorflow} already linked from ${cacheDir}.`);
       return;
     }
     warn(`the cached build does not load (${r.reason}); rebuilding.`);
   }
 
-  withLock(() => build(pkg, napi, bindingRel, cacheDir, wantTf));
+  const force = args.has('--force') || cacheValid(stamp, pkg, napi, cacheDir, bindingRel, wantTf); // valid but broken
+  if (process.env.AGGSTEM_NATIVE_DIR) log(`building into AGGSTEM_NATIVE_DIR=${nativeDir}`);
+  withLock(() => build(pkg, napi, bindingRel, cacheDir, wantTf, force));
   link(cacheDir, bindingRel);
   const r = verifyLoads();
   if (!r.ok) throw new SetupError(`the new build does not load: ${r.reason}`);
@@ -237,9 +236,9 @@ function pidAlive(pid) {
   }
 }
 
-function build(pkg, napi, bindingRel, cacheDir, wantTf) {
+function build(pkg, napi, bindingRel, cacheDir, wantTf, force) {
   // A concurrent run may have finished the build while we waited for the lock.
-  if (!args.has('--force') && cacheValid(readStamp(cacheDir), pkg, napi, cacheDir, bindingRel, wantTf)) return;
+  if (!force && cacheValid(readStamp(cacheDir), pkg, napi, cacheDir, bindingRel, wantTf)) return;
   const tfVersion = wantTf || DEFAULT_TF_VERSION;
 
   const staging = mkdtempSync(join(nativeDir, '.staging-'));
