@@ -323,12 +323,12 @@ export async function generateDataset(config: DatasetConfig, dir: string, opts: 
       writeManifest(out, manifest);
     }
 
-    const total = todo.reduce((s, k) => s + shardRange(k, cfg.count, cfg.shardSize).end - shardRange(k, cfg.count, cfg.shardSize).start, 0);
     const indices: number[] = [];
     for (const k of todo) {
       const { start, end } = shardRange(k, cfg.count, cfg.shardSize);
       for (let i = start; i < end; i++) indices.push(i);
     }
+    const total = indices.length;
     const generated: number[] = [];
     let done = 0;
     let tFirst = 0;
