@@ -19,7 +19,9 @@
  * sphere lying inside it; only the remaining spheres contribute lattice points. The same test
  * restricts the exact O(M²) maximum-extent search to spheres that can touch the hull boundary.
  */
-import qh from 'quickhull3d';
+// quickhull3d 3.1.2's main entry imports its own files without extensions, which plain Node ESM
+// (the compiled CLI, notebooks) cannot resolve; its self-contained bundle loads everywhere.
+import qh from 'quickhull3d/dist/quickhull3d.js';
 import type { Particles } from '../model/types.js';
 import { checkParticles, maxRadius } from './input.js';
 
@@ -136,8 +138,20 @@ function polytope(points: number[][]): Polytope {
   return { volume, area, normals, offsets };
 }
 
+// Memo of fibonacciInradius (a pure function of n): building the lattice's hull costs about as much
+// as a small aggregate's whole hull, and every call of sphereHull needs it.
+const inradiusMemo = new Map<number, number>();
+
 /** Distance from the origin to the nearest face plane of the hull of the unit Fibonacci lattice. */
 export function fibonacciInradius(n: number): number {
+  const known = inradiusMemo.get(n);
+  if (known !== undefined) return known;
+  const rho = computeFibonacciInradius(n);
+  if (inradiusMemo.size < 64) inradiusMemo.set(n, rho);
+  return rho;
+}
+
+function computeFibonacciInradius(n: number): number {
   const u = fibonacciSphere(n);
   if (n < 4) return 0;
   const pts: number[][] = [];

@@ -1,4 +1,5 @@
 import { test } from 'node:test';
+import { spawnSync } from 'node:child_process';
 import assert from 'node:assert/strict';
 import {
   gyration, particleWeights, symmetricEigen3, principalFrame, lensVolume, unionVolume, sphereHull, maxExtentBruteForce,
@@ -297,4 +298,11 @@ test('circle-union area of a dense pile (most discs fully covered) vs Monte Carl
   const perm = Array.from({ length: n }, (_, i) => n - 1 - i);
   const area2 = circleUnionArea(perm.map((i) => cx[i]!), perm.map((i) => cy[i]!), perm.map((i) => r[i]!));
   assert.ok(Math.abs(area2 - area) < 1e-9 * area);
+});
+
+test('the hull dependency loads in plain Node ESM (no tsx), as in the compiled CLI and notebooks', () => {
+  // quickhull3d's main entry fails there (extensionless imports); hull.ts imports its bundle instead.
+  const code = "import qh from 'quickhull3d/dist/quickhull3d.js'; const f = qh([[0,0,0],[1,0,0],[0,1,0],[0,0,1]]); if (f.length !== 4) process.exit(3);";
+  const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { cwd: new URL('../..', import.meta.url).pathname, encoding: 'utf8' });
+  assert.equal(r.status, 0, r.stderr);
 });
