@@ -23,7 +23,7 @@
 // (the compiled CLI, notebooks) cannot resolve; its self-contained bundle loads everywhere.
 import qh from 'quickhull3d/dist/quickhull3d.js';
 import type { Particles } from '../model/types.js';
-import { checkParticles, maxRadius } from './input.js';
+import { checkParticles, checkRotation, maxRadius } from './input.js';
 
 /** Default number of lattice points per sphere for hull sampling. */
 export const DEFAULT_HULL_POINTS_PER_SPHERE = 128;
@@ -199,8 +199,7 @@ export function sphereHull(p: Particles, opts: SphereHullOptions = {}): SphereHu
   const n = checkParticles(p, 'sphereHull');
   const m = opts.pointsPerSphere ?? DEFAULT_HULL_POINTS_PER_SPHERE;
   if (!Number.isInteger(m) || m < 16) throw new RangeError(`sphereHull: pointsPerSphere must be an integer >= 16, got ${m}`);
-  const f = opts.frame ?? [1, 0, 0, 0, 1, 0, 0, 0, 1];
-  if (f.length !== 9) throw new RangeError(`sphereHull: frame must be a row-major 3×3 rotation (9 numbers), got ${f.length}`);
+  const f = checkRotation(opts.frame ?? [1, 0, 0, 0, 1, 0, 0, 0, 1], 'sphereHull');
   const rho = fibonacciInradius(m);
   // Body coordinates q = Fᵀ (x − c), centred so quickhull's absolute tolerance is translation-free.
   let cx = 0, cy = 0, cz = 0;

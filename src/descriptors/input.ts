@@ -36,3 +36,19 @@ export function maxRadius(r: ArrayLike<number>): number {
   for (let i = 0; i < r.length; i++) if (r[i]! > m) m = r[i]!;
   return m;
 }
+
+/** Checks that `f` is a row-major 3×3 rotation (orthonormal to 1e-9, det +1); returns it. */
+export function checkRotation(f: ArrayLike<number>, where: string): ArrayLike<number> {
+  if (f.length !== 9) throw new RangeError(`${where}: frame must be a row-major 3×3 rotation (9 numbers), got ${f.length}`);
+  for (let a = 0; a < 3; a++) {
+    for (let b = 0; b < 3; b++) {
+      const dot = f[a]! * f[b]! + f[3 + a]! * f[3 + b]! + f[6 + a]! * f[6 + b]!;
+      if (!(Math.abs(dot - (a === b ? 1 : 0)) <= 1e-9)) {
+        throw new RangeError(`${where}: frame must be a rotation matrix (orthonormal columns), got [${Array.from(f).join(', ')}]`);
+      }
+    }
+  }
+  const det = f[0]! * (f[4]! * f[8]! - f[5]! * f[7]!) - f[1]! * (f[3]! * f[8]! - f[5]! * f[6]!) + f[2]! * (f[3]! * f[7]! - f[4]! * f[6]!);
+  if (!(det > 0)) throw new RangeError(`${where}: frame must be a proper rotation (det +1), got det ${det}`);
+  return f;
+}

@@ -10,7 +10,7 @@
  */
 import type { Particles } from '../model/types.js';
 import { randomRotation, type RandomStream } from '../random/index.js';
-import { checkParticles, maxRadius } from './input.js';
+import { checkParticles, checkRotation, maxRadius } from './input.js';
 
 /** Default number of projection directions for the mean projected area. */
 export const DEFAULT_PROJECTIONS = 64;
@@ -190,8 +190,7 @@ export function projectedArea(p: Particles, direction: ArrayLike<number>): numbe
  */
 export function projectionDirections(rng: RandomStream, count: number = DEFAULT_PROJECTIONS, frame?: ArrayLike<number>): Float64Array {
   if (!Number.isInteger(count) || count < 1) throw new RangeError(`projectionDirections: count must be an integer >= 1, got ${count}`);
-  const f = frame ?? [1, 0, 0, 0, 1, 0, 0, 0, 1];
-  if (f.length !== 9) throw new RangeError(`projectionDirections: frame must be a row-major 3×3 rotation (9 numbers), got ${f.length}`);
+  const f = checkRotation(frame ?? [1, 0, 0, 0, 1, 0, 0, 0, 1], 'projectionDirections');
   const rot = randomRotation(rng);
   // M = F · R, applied to each lattice direction.
   const m = new Float64Array(9);

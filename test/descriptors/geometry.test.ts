@@ -185,6 +185,9 @@ test('hull of a random tree: finer sampling grows the volume within the coarse b
   close(sphereHull(chain(7, 2)).maxExtentNm, 28, 1e-14);
   assert.equal(sphereHull(particles([[0, 0, 0, 2, 0]])).maxExtentNm, 4);
   assert.throws(() => sphereHull(p, { pointsPerSphere: 8 }), /pointsPerSphere must be an integer >= 16, got 8/);
+  assert.throws(() => sphereHull(p, { frame: [2, 0, 0, 0, 1, 0, 0, 0, 1] }), /frame must be a rotation matrix/);
+  assert.throws(() => sphereHull(p, { frame: [1, 0, 0, 0, 1, 0, 0, 0, -1] }), /proper rotation \(det \+1\)/);
+  assert.throws(() => projectionDirections(randomStream(1), 4, [1, 0, 0]), /9 numbers/);
 });
 
 test('projected area: a sphere is πr² in every direction; a touching dimer is 2πa² − lens(2a sin θ) per direction', () => {
