@@ -127,8 +127,8 @@ function findPython(opts, log) {
   }
   const pkgs = opts.lab ? [...BASE_PACKAGES, ...LAB_PACKAGES] : BASE_PACKAGES;
   // --retries 1: an unreachable default index (offline machines with a local one) fails fast instead
-  // of backing off five times per package.
-  run(venvPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--retries', '1', ...pkgs], log);
+  // of backing off five times per package; -qq hides those retry warnings, errors still show.
+  run(venvPython, ['-m', 'pip', 'install', '-qq', '--disable-pip-version-check', '--retries', '1', ...pkgs], log);
   const p = probe(venvPython, modules);
   if (!hasAll(p, need)) throw new Error(`setup-jupyter: ${venvPython} still lacks some of ${need.join(', ')} after pip install`);
   return p;
@@ -243,6 +243,8 @@ function main() {
   if (!opts.launch) return;
   const env = { ...process.env, JUPYTER_PATH: [record.jupyterPath, process.env.JUPYTER_PATH].filter(Boolean).join(process.platform === 'win32' ? ';' : ':') };
   const args = ['-m', 'jupyterlab', `--notebook-dir=${join(root, 'notebooks')}`, ...opts.rest];
+  // Jupyter refuses to start as root (containers, CI machines) without this flag.
+  if (process.getuid?.() === 0 && !opts.rest.includes('--allow-root')) args.push('--allow-root');
   console.log(`$ JUPYTER_PATH=${env.JUPYTER_PATH} ${record.python} ${args.join(' ')}`);
   const r = spawnSync(record.python, args, { stdio: 'inherit', env });
   process.exit(r.status ?? 1);
