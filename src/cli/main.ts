@@ -16,7 +16,7 @@ interface CommandEntry {
 /** Every sub-command, in the order of the data flow. */
 export const COMMANDS: Record<string, CommandEntry> = {
   generate: { summary: 'draw aggregates from the 3D model', usage: 'aggstem generate --params <file|preset> --count N --seed S --out aggregates.jsonl' },
-  describe: { summary: 'structural descriptors of aggregates', usage: 'aggstem describe aggregates.jsonl --out descriptors.csv' },
+  describe: { summary: 'structural descriptors of aggregates', usage: 'aggstem describe aggregates.jsonl --out descriptors.csv [--projections K] [--hull-points M] [--seed S] [--quiet]' },
   simulate: { summary: 'HAADF-STEM images of aggregates', usage: 'aggstem simulate aggregates.jsonl --microscope <file|preset> --seed S --out DIR' },
   dataset: { summary: 'training dataset (parallel, resumable, shardable)', usage: 'aggstem dataset --preset quick|paper [--count N] [--seed S] [--shard i/n] [--workers k] --out DIR' },
   train: { summary: 'train the CNN estimator', usage: 'aggstem train --data DIR --out MODEL [--epochs E] [--backend auto|tensorflow|wasm|cpu]' },
