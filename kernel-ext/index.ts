@@ -48,6 +48,7 @@ export {
   niceLengthNm,
   lengthLabel,
   colormapLut,
+  finiteQuantiles,
 } from './image.js';
 export type {
   ColormapName,

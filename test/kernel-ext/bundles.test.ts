@@ -9,6 +9,7 @@ import {
   aggregateFigure,
   colormapLut,
   defaultIcosphereLevel,
+  finiteQuantiles,
   icosphere,
   imageBundle,
   imageBundleWithInfo,
@@ -26,6 +27,7 @@ import {
   type SphereSet,
 } from '../../kernel-ext/index.js';
 import { drawText } from '../../kernel-ext/bitmap-font.js';
+import { randomStream } from '../../src/random/index.js';
 
 function spheres(n: number, bEvery = 3): SphereSet {
   const p = { x: new Float64Array(n), y: new Float64Array(n), z: new Float64Array(n), r: new Float64Array(n), material: new Uint8Array(n) };
@@ -113,8 +115,8 @@ test('aggregateFigure: one mesh3d with spheres × icosphere vertices/triangles, 
   assert.match(String(centres[1]!.name), /^WO3 \(B, 6\)$/);
   // customdata carries [index, radius] of each sphere for the hover text.
   assert.deepEqual((centres[1]!.customdata as number[][])[1], [3, 4.5]);
-  assert.equal(defaultIcosphereLevel(250), 2);
-  assert.equal(defaultIcosphereLevel(251), 1);
+  assert.equal(defaultIcosphereLevel(150), 2);
+  assert.equal(defaultIcosphereLevel(151), 1);
   assert.equal(aggregateFigure(spheres(3, 1), { centres: true }).data.length, 2, 'only materials that occur get a centre trace');
 });
 
@@ -225,6 +227,29 @@ test('renderImage: linear contrast stretch, percentiles, binning and colormaps',
   assert.deepEqual(renderImage({ data: stack, width: w, height: h, frames: 2 }, { frame: 1, range: [0, 1] }).pixels.slice(0, 4), Uint8Array.from([255, 255, 255, 255]));
   assert.throws(() => renderImage({ data: new Float32Array(10), width: w, height: h }), /image\.data has 10 values, expected at least 2048/);
   assert.throws(() => renderImage({ data: stack, width: w, height: h, frames: 2 }, { frame: 2 }), /frame 2 does not exist \(the image has 2\)/);
+});
+
+test('finiteQuantiles equals sorting, for heavy ties, NaNs, infinities and extreme p', () => {
+  const rng = randomStream('kernel-ext-quantiles');
+  const ref = (v: number[], p: number) => {
+    const f = v.filter(Number.isFinite).sort((a, b) => a - b);
+    const h = (f.length - 1) * p, k = Math.floor(h);
+    return f[k]! + (f[Math.min(f.length - 1, k + 1)]! - f[k]!) * (h - k);
+  };
+  for (const [n, kind] of [[1, 'u'], [2, 'u'], [1000, 'u'], [5000, 'ties'], [3000, 'skew'], [20000, 'u']] as const) {
+    const v = Array.from({ length: n }, () => {
+      const u = rng.double();
+      if (kind === 'ties') return Math.floor(u * 7);
+      if (kind === 'skew') return Math.exp(12 * u);
+      return u < 0.01 ? NaN : u < 0.02 ? Infinity : u;
+    });
+    if (!v.some(Number.isFinite)) continue;
+    const ps = [0, 0.005, 0.25, 0.5, 0.995, 1];
+    const got = finiteQuantiles(Float64Array.from(v), ps)!;
+    ps.forEach((p, i) => assert.equal(got[i], ref(v, p), `n ${n} ${kind} p ${p}`));
+  }
+  assert.equal(finiteQuantiles([NaN, Infinity], [0.5]), null);
+  assert.deepEqual(finiteQuantiles([3, 3, 3], [0, 1]), [3, 3]);
 });
 
 test('vegaLiteBundle: spec + SVG rendered in Node + text, and never text/html', async () => {
