@@ -8,6 +8,9 @@
  */
 import { lognormal, randomRotation, shuffleInPlace, unitVector, type RandomStream } from '../random/index.js';
 import { cellBucket, createSphereGrid, fillSphereGrid, type SphereGrid } from './grid.js';
+
+// A local binding: module-transpiling loaders (tsx) turn imported calls into getter calls in hot loops.
+const bucketOf = cellBucket;
 import { validateModelParams } from './params.js';
 import type { Aggregate, AggregateQuality, ModelParams } from './types.js';
 
@@ -24,10 +27,10 @@ const PARTNERS_PER_ROUND = 4;
 /** Random azimuths tried per candidate when a monomer joins a particle–cluster sub-cluster. */
 const PC_AZIMUTHS = 16;
 /** Random contacts sampled by the particle–cluster "closest overlap-free contact" fallback. */
-const PC_FALLBACK_DRAWS = 256;
+const PC_FALLBACK_DRAWS = 128;
 
 /** Defaults of {@link GenerateOptions}. */
-export const GENERATE_DEFAULTS = Object.freeze({ deadlineMs: 10_000, maxRestarts: 50 });
+export const GENERATE_DEFAULTS = Object.freeze({ deadlineMs: 10_000, maxRestarts: 20 });
 
 /** Options of {@link generateAggregate}. */
 export interface GenerateOptions {
@@ -37,7 +40,7 @@ export interface GenerateOptions {
   seed?: string;
   /** Wall-clock budget, ms (default 10 000); exceeding it throws a {@link GenerationError}. */
   deadlineMs?: number;
-  /** Restarts of the whole construction before giving up (default 50). */
+  /** Restarts of the whole construction before giving up (default 20; in 600 draws from DEFAULT_PRIOR no success needed more than 13). */
   maxRestarts?: number;
 }
 
@@ -89,6 +92,7 @@ export function fractalLawRg(nParticles: number, meanRadiusGeo: number, fractalD
  * 3. Each block grows particle by particle (particle–cluster); the monomer is placed at the distance
  *    Γ from the cluster's centre of mass that gives the sub-cluster the target Rg, touching one
  *    cluster particle: a point on the circle sphere(CM, Γ) ∩ sphere(x_i, (r_i + r_k)(1 − ε)).
+ *    Intermediate targets use the mass-equivalent count: a (n_eff/kf)^(1/Df), n_eff = W / w̄.
  * 4. Clusters merge pairwise in rounds (cluster–cluster), partners of similar size, with Γ from
  *    `W²Rg² = W(W1 Rg1² + W2 Rg2²) + Γ² W1 W2` using the measured Rg of both parts (volume weights
  *    w = r³, solid spheres). Contacts are placed analytically: the second centre of mass on a
@@ -110,7 +114,9 @@ export function fractalLawRg(nParticles: number, meanRadiusGeo: number, fractalD
  * - pairing: with probability s a cluster only pairs with a cluster of its own majority material
  *   (waiting a round if those are busy), so at s = 1 the A and B domains meet in one final merge.
  *
- * Same (params, stream) → bit-identical aggregate; the clock only decides when to give up.
+ * Restarts keep the drawn radii and labels (so the size distributions are not conditioned on
+ * success) and redo the geometry. Same (params, stream) → bit-identical aggregate; the clock only
+ * decides when to give up (and fills `quality.elapsedMs`).
  * Throws {@link GenerationError} when no aggregate is found within the restart or time budget.
  */
 export function generateAggregate(params: ModelParams, rng: RandomStream, opts: GenerateOptions = {}): Aggregate {
@@ -208,12 +214,17 @@ export function measureAggregateQuality(
   const rg = Math.sqrt(q / W);
   const law = fractalLawRg(n, Math.exp(sumLog / n), params.fractalDim, params.prefactor);
 
-  const intended = new Set<number>();
+  // Intended partners of each particle as compressed rows (degrees are small; cheaper than a Set).
+  const rowStart = new Int32Array(n + 1);
+  for (let k = 0; k < contactI.length; k++) rowStart[Math.min(contactI[k]!, contactJ[k]!) + 1]!++;
+  for (let i = 0; i < n; i++) rowStart[i + 1]! += rowStart[i]!;
+  const partner = new Int32Array(contactI.length);
+  const fill = rowStart.slice(0, n);
   let maxIntendedOverlapError = 0;
   for (let k = 0; k < contactI.length; k++) {
     const i = Math.min(contactI[k]!, contactJ[k]!), j = Math.max(contactI[k]!, contactJ[k]!);
-    intended.add(i * n + j);
-    const d = Math.hypot(x[i]! - x[j]!, y[i]! - y[j]!, z[i]! - z[j]!);
+    partner[fill[i]!++] = j;
+    const d = dist(x[i]! - x[j]!, y[i]! - y[j]!, z[i]! - z[j]!);
     const c = (r[i]! + r[j]! - d) / (r[i]! + r[j]!);
     maxIntendedOverlapError = Math.max(maxIntendedOverlapError, Math.abs(c - params.overlap));
   }
@@ -225,17 +236,25 @@ export function measureAggregateQuality(
   for (let i = 0; i < n; i++) {
     const ix = Math.floor(x[i]! * g.inv), iy = Math.floor(y[i]! * g.inv), iz = Math.floor(z[i]! * g.inv);
     for (let ddx = -1; ddx <= 1; ddx++) for (let ddy = -1; ddy <= 1; ddy++) for (let ddz = -1; ddz <= 1; ddz++) {
-      const bk = cellBucket(ix + ddx, iy + ddy, iz + ddz, g.mask);
+      const bk = bucketOf(ix + ddx, iy + ddy, iz + ddz, g.mask);
       for (let t = g.start[bk]!, e = g.start[bk + 1]!; t < e; t++) {
         const j = g.items[t]!;
-        if (j <= i || intended.has(i * n + j)) continue;
-        const d = Math.hypot(x[i]! - x[j]!, y[i]! - y[j]!, z[i]! - z[j]!);
+        if (j <= i) continue;
+        let isIntended = false;
+        for (let e = rowStart[i]!; e < rowStart[i + 1]!; e++) if (partner[e] === j) isIntended = true;
+        if (isIntended) continue;
+        const d = dist(x[i]! - x[j]!, y[i]! - y[j]!, z[i]! - z[j]!);
         const c = (r[i]! + r[j]! - d) / (r[i]! + r[j]!);
         if (c > maxOverlap) maxOverlap = c;
       }
     }
   }
   return { maxOverlap, maxIntendedOverlapError, rgRelError: Math.abs(rg / law - 1) };
+}
+
+/** Euclidean length (Math.hypot is several times slower and its extra range is not needed here). */
+function dist(dx: number, dy: number, dz: number): number {
+  return Math.sqrt(dx * dx + dy * dy + dz * dz);
 }
 
 /** Orthonormal vectors (p, q) perpendicular to unit vector (vx, vy, vz), written to out[0..6). */
@@ -296,6 +315,8 @@ class Builder {
   readonly pairI = new Int32Array(PAIRS_PER_MERGE);
   readonly pairJ = new Int32Array(PAIRS_PER_MERGE);
   readonly pairKey = new Float64Array(PAIRS_PER_MERGE);
+  /** Slot of the smallest key in the pair reservoir. */
+  private minSlot = 0;
   readonly basis = new Float64Array(6);
   readonly basis2 = new Float64Array(6);
   /** Rigid transform of a trial: rotation R (row-major 9), new CM (3), old CM (3). */
@@ -476,7 +497,7 @@ class Builder {
       let nFeasible = 0;
       for (let m = 0; m < n1; m++) {
         const i = idx1[m]!;
-        d1[m] = Math.hypot(x[i]! - cx, y[i]! - cy, z[i]! - cz);
+        d1[m] = dist(x[i]! - cx, y[i]! - cy, z[i]! - cz);
       }
       let clamped = false;
       for (let pass = 0; pass < 2 && nFeasible === 0; pass++) {
@@ -589,9 +610,9 @@ class Builder {
       const i = idx1[m]!;
       if (hasSame && t < PC_FALLBACK_DRAWS / 2 && mat[i] !== mk && rng.double() >= this.contactWeight(mat[i]!, mk)) continue;
       const s = (r[i]! + r[pk]!) * (1 - this.eps);
-      const u = unitVector(rng);
-      const px = x[i]! + s * u[0], py = y[i]! + s * u[1], pz = z[i]! + s * u[2];
-      const err = Math.abs(Math.hypot(px - cx, py - cy, pz - cz) - gamma);
+      const uz = 2 * rng.double() - 1, phi = 2 * Math.PI * rng.double(), rho = s * Math.sqrt(1 - uz * uz);
+      const px = x[i]! + rho * Math.cos(phi), py = y[i]! + rho * Math.sin(phi), pz = z[i]! + s * uz;
+      const err = Math.abs(dist(px - cx, py - cy, pz - cz) - gamma);
       if (err >= best || this.overlapsMembers(px, py, pz, r[pk]!, n1, i)) continue;
       best = err; bx = px; by = py; bz = pz; bi = i;
     }
@@ -674,7 +695,7 @@ class Builder {
   private tryMerge(ca: number, cb: number, final: boolean): number {
     const st = this.count[ca]! >= this.count[cb]! ? ca : cb;
     const mv = st === ca ? cb : ca;
-    const { x, y, z, r, next, idx1, idx2, d1, d2, l1, l2, eps, rng, tf, basis, basis2 } = this;
+    const { x, y, z, r, next, idx1, idx2, d1, d2, l1, l2, eps, rng, mat } = this;
     const W1 = this.cW[st]!, W2 = this.cW[mv]!, W = W1 + W2;
     const rt = this.targetRg(W, final);
     const g2 = (W * W * rt * rt - W * (this.cS[st]! + this.cS[mv]!)) / (W1 * W2);
@@ -686,7 +707,7 @@ class Builder {
     let n1 = 0, dmax1 = 0, rmax1 = 0;
     for (let p = this.head[st]!; p >= 0; p = next[p]!) {
       idx1[n1] = p;
-      const d = Math.hypot(x[p]! - c1x, y[p]! - c1y, z[p]! - c1z);
+      const d = dist(x[p]! - c1x, y[p]! - c1y, z[p]! - c1z);
       d1[n1++] = d;
       if (d > dmax1) dmax1 = d;
       if (r[p]! > rmax1) rmax1 = r[p]!;
@@ -694,7 +715,7 @@ class Builder {
     let n2 = 0, dmax2 = 0, rmax2 = 0;
     for (let p = this.head[mv]!; p >= 0; p = next[p]!) {
       idx2[n2] = p;
-      const d = Math.hypot(x[p]! - c2x, y[p]! - c2y, z[p]! - c2z);
+      const d = dist(x[p]! - c2x, y[p]! - c2y, z[p]! - c2z);
       d2[n2++] = d;
       if (d > dmax2) dmax2 = d;
       if (r[p]! > rmax2) rmax2 = r[p]!;
@@ -706,135 +727,159 @@ class Builder {
     for (let m = 0; m < n2; m++) if (d2[m]! + dmax1 + (r[idx2[m]!]! + rmax1) * (1 - eps) >= gamma) l2[m2++] = m;
     if (m1 === 0 || m2 === 0) return -1;
 
-    const nPairs = this.collectPairs(gamma, m1, m2);
-    if (nPairs === 0) return -1;
     fillSphereGrid(this.grid, idx1, n1, x, y, z);
+    this.mSt = st; this.mMv = mv; this.mGamma = gamma; this.mN2 = n2;
+    // Material preference only matters if the two clusters share a material.
+    const shareB = this.countB[st]! > 0 && this.countB[mv]! > 0;
+    const shareA = this.countB[st]! < this.count[st]! && this.countB[mv]! < this.count[mv]!;
+    const heteroWeight = shareA || shareB ? 1 - this.seg : 1;
 
+    // Lazy random pairs first: in easy regimes the first feasible pair usually works.
+    let tried = 0;
+    if (m1 * m2 > PAIRS_PER_MERGE) {
+      const budget = 16 * PAIRS_PER_MERGE;
+      for (let t = 0; t < budget && tried < PAIRS_PER_MERGE; t++) {
+        const a = l1[Math.floor(rng.double() * m1)]!, b = l2[Math.floor(rng.double() * m2)]!;
+        if (!this.pairFeasible(a, b, gamma)) continue;
+        if (heteroWeight < 1 && mat[idx1[a]!] !== mat[idx2[b]!] && !(rng.double() < heteroWeight)) continue;
+        tried++;
+        if (this.tryPair(a, b)) return st;
+      }
+    }
+    if (tried >= PAIRS_PER_MERGE) return -1;
+    // Small or narrow feasible sets: scan them all, try in weighted random order.
+    const nPairs = this.collectAllPairs(gamma, m1, m2, heteroWeight);
     const pairKey = this.pairKey;
-    for (let t = 0; t < nPairs; t++) {
+    for (let t = 0; t < nPairs && tried < PAIRS_PER_MERGE; t++, tried++) {
       let bq = 0;
       for (let q = 1; q < nPairs; q++) if (pairKey[q]! > pairKey[bq]!) bq = q;
       pairKey[bq] = -Infinity;
-      const a = this.pairI[bq]!, bb = this.pairJ[bq]!;
-      const i = idx1[a]!, j = idx2[bb]!;
-      const di = d1[a]!, dj = d2[bb]!;
-      const s = (r[i]! + r[j]!) * (1 - eps);
-      const dMin = Math.max(Math.abs(s - dj), Math.abs(gamma - di));
-      const dMax = Math.min(s + dj, gamma + di);
-      if (dMin > dMax) continue;
-      const ex = (x[i]! - c1x) / di, ey = (y[i]! - c1y) / di, ez = (z[i]! - c1z) / di;
-      const iCentral = !(di > 1e-9 * s);
-      const jCentral = !(dj > 1e-9 * s);
-      let cosLo = -1, cosHi = 1;
-      if (!iCentral && gamma > 1e-9 * s) {
-        cosLo = (gamma * gamma + di * di - dMax * dMax) / (2 * gamma * di);
-        cosHi = (gamma * gamma + di * di - dMin * dMin) / (2 * gamma * di);
-        cosLo = Math.max(-1, Math.min(1, cosLo));
-        cosHi = Math.max(-1, Math.min(1, cosHi));
-      }
-      if (!iCentral) perpBasis(ex, ey, ez, basis);
-      // Old frame of the moving cluster: unit vector CM2 → x_j and two perpendiculars.
-      let vox = 1, voy = 0, voz = 0;
-      if (!jCentral) { vox = (x[j]! - c2x) / dj; voy = (y[j]! - c2y) / dj; voz = (z[j]! - c2z) / dj; }
-      perpBasis(vox, voy, voz, basis2);
-      this.orderByDistance(n2, j);
-      const pox = basis2[0]!, poy = basis2[1]!, poz = basis2[2]!, qox = basis2[3]!, qoy = basis2[4]!, qoz = basis2[5]!;
-      for (let draw = 0; draw < DRAWS_PER_PAIR; draw++) {
-        if ((draw & 7) === 7) this.tick();
-        this.attempts++;
-        // 1. New CM of the moving cluster on the spherical zone around CM1 (area-uniform).
-        let ux: number, uy: number, uz: number;
-        if (iCentral) {
-          [ux, uy, uz] = unitVector(rng);
-        } else {
-          const ct = cosLo + (cosHi - cosLo) * rng.double();
-          const sn = Math.sqrt(Math.max(0, 1 - ct * ct));
-          const phi = 2 * Math.PI * rng.double();
-          const cp = Math.cos(phi) * sn, sp = Math.sin(phi) * sn;
-          ux = ct * ex + cp * basis[0]! + sp * basis[3]!;
-          uy = ct * ey + cp * basis[1]! + sp * basis[4]!;
-          uz = ct * ez + cp * basis[2]! + sp * basis[5]!;
-        }
-        const nx = c1x + gamma * ux, ny = c1y + gamma * uy, nz = c1z + gamma * uz;
-        // 2. Contact point: circle sphere(x_i, s) ∩ sphere(CM2', d_j), random angle.
-        let vnx: number, vny: number, vnz: number;
-        if (jCentral) {
-          [vnx, vny, vnz] = unitVector(rng);
-        } else {
-          let ax = nx - x[i]!, ay = ny - y[i]!, az = nz - z[i]!;
-          const D = Math.sqrt(ax * ax + ay * ay + az * az);
-          if (!(D > 0)) continue;
-          ax /= D; ay /= D; az /= D;
-          const tt = (s * s - dj * dj + D * D) / (2 * D);
-          const rho = Math.sqrt(Math.max(0, s * s - tt * tt));
-          perpBasis(ax, ay, az, tf); // tf used as scratch here; overwritten below
-          const om = 2 * Math.PI * rng.double();
-          const co = Math.cos(om) * rho, so = Math.sin(om) * rho;
-          const jx = x[i]! + tt * ax + co * tf[0]! + so * tf[3]!;
-          const jy = y[i]! + tt * ay + co * tf[1]! + so * tf[4]!;
-          const jz = z[i]! + tt * az + co * tf[2]! + so * tf[5]!;
-          vnx = jx - nx; vny = jy - ny; vnz = jz - nz;
-          const vl = Math.sqrt(vnx * vnx + vny * vny + vnz * vnz);
-          if (!(vl > 0)) continue;
-          vnx /= vl; vny /= vl; vnz /= vl;
-        }
-        // 3. Rotation taking the old frame to the new one, spun by a random ψ about v_new.
-        perpBasis(vnx, vny, vnz, tf);
-        const psi = 2 * Math.PI * rng.double();
-        const cs = Math.cos(psi), sn = Math.sin(psi);
-        const pnx = cs * tf[0]! + sn * tf[3]!, pny = cs * tf[1]! + sn * tf[4]!, pnz = cs * tf[2]! + sn * tf[5]!;
-        const qnx = -sn * tf[0]! + cs * tf[3]!, qny = -sn * tf[1]! + cs * tf[4]!, qnz = -sn * tf[2]! + cs * tf[5]!;
-        // R = v_new v_oldᵀ + p_new p_oldᵀ + q_new q_oldᵀ
-        tf[0] = vnx * vox + pnx * pox + qnx * qox; tf[1] = vnx * voy + pnx * poy + qnx * qoy; tf[2] = vnx * voz + pnx * poz + qnx * qoz;
-        tf[3] = vny * vox + pny * pox + qny * qox; tf[4] = vny * voy + pny * poy + qny * qoy; tf[5] = vny * voz + pny * poz + qny * qoz;
-        tf[6] = vnz * vox + pnz * pox + qnz * qox; tf[7] = vnz * voy + pnz * poy + qnz * qoy; tf[8] = vnz * voz + pnz * poz + qnz * qoz;
-        tf[9] = nx; tf[10] = ny; tf[11] = nz; tf[12] = c2x; tf[13] = c2y; tf[14] = c2z;
-        if (this.movingOverlaps(n2, i, j)) continue;
-        // Accept: move cluster mv, link it into st.
-        for (let m = 0; m < n2; m++) {
-          const pp = idx2[m]!;
-          const rx = x[pp]! - c2x, ry = y[pp]! - c2y, rz = z[pp]! - c2z;
-          x[pp] = nx + tf[0]! * rx + tf[1]! * ry + tf[2]! * rz;
-          y[pp] = ny + tf[3]! * rx + tf[4]! * ry + tf[5]! * rz;
-          z[pp] = nz + tf[6]! * rx + tf[7]! * ry + tf[8]! * rz;
-        }
-        this.addContact(i, j);
-        next[this.tail[st]!] = this.head[mv]!;
-        this.tail[st] = this.tail[mv]!;
-        this.count[st]! += this.count[mv]!;
-        this.countB[st]! += this.countB[mv]!;
-        if (this.countB[st]! * 2 === this.count[st]!) this.tag[st] = this.cW[st]! >= this.cW[mv]! ? this.tag[st]! : this.tag[mv]!;
-        this.measure(st);
-        return st;
-      }
+      if (this.tryPair(this.pairI[bq]!, this.pairJ[bq]!)) return st;
     }
     return -1;
   }
 
+  // Context of the merge attempt in progress (set by tryMerge, read by tryPair).
+  private mSt = 0;
+  private mMv = 0;
+  private mGamma = 0;
+  private mN2 = 0;
+
   /**
-   * Samples up to PAIRS_PER_MERGE feasible contact pairs (indices into idx1/idx2) from the filtered
-   * lists l1 × l2, each with a weighted random key (segregation prefers same-material pairs).
-   * Random draws first; a full scan when draws find too few (narrow feasible sets).
+   * Random placements of the moving cluster with particle idx2[bb] touching idx1[a] at the current
+   * Γ; on the first overlap-free one the clusters are joined and true is returned.
    */
-  private collectPairs(gamma: number, m1: number, m2: number): number {
-    const { l1, l2, rng } = this;
-    const total = m1 * m2;
-    let found = 0;
-    const budget = 16 * PAIRS_PER_MERGE;
-    if (total > budget) {
-      for (let t = 0; t < budget && found < PAIRS_PER_MERGE; t++) {
-        const a = l1[Math.floor(rng.double() * m1)]!, b = l2[Math.floor(rng.double() * m2)]!;
-        if (this.pairFeasible(a, b, gamma)) found = this.offerPair(a, b, found);
-      }
-      if (found >= PAIRS_PER_MERGE / 4) return found;
-      found = 0;
+  private tryPair(a: number, bb: number): boolean {
+    const { x, y, z, r, next, idx1, idx2, d1, d2, eps, rng, tf, basis, basis2 } = this;
+    const st = this.mSt, mv = this.mMv, gamma = this.mGamma, n2 = this.mN2;
+    const c1x = this.cx[st]!, c1y = this.cy[st]!, c1z = this.cz[st]!;
+    const c2x = this.cx[mv]!, c2y = this.cy[mv]!, c2z = this.cz[mv]!;
+    const i = idx1[a]!, j = idx2[bb]!;
+    const di = d1[a]!, dj = d2[bb]!;
+    const s = (r[i]! + r[j]!) * (1 - eps);
+    const dMin = Math.max(Math.abs(s - dj), Math.abs(gamma - di));
+    const dMax = Math.min(s + dj, gamma + di);
+    if (dMin > dMax) return false;
+    const ex = (x[i]! - c1x) / di, ey = (y[i]! - c1y) / di, ez = (z[i]! - c1z) / di;
+    const iCentral = !(di > 1e-9 * s);
+    const jCentral = !(dj > 1e-9 * s);
+    let cosLo = -1, cosHi = 1;
+    if (!iCentral && gamma > 1e-9 * s) {
+      cosLo = (gamma * gamma + di * di - dMax * dMax) / (2 * gamma * di);
+      cosHi = (gamma * gamma + di * di - dMin * dMin) / (2 * gamma * di);
+      cosLo = Math.max(-1, Math.min(1, cosLo));
+      cosHi = Math.max(-1, Math.min(1, cosHi));
     }
-    // Full scan with a keyed reservoir (keeps the PAIRS_PER_MERGE largest keys).
+    if (!iCentral) perpBasis(ex, ey, ez, basis);
+    // Old frame of the moving cluster: unit vector CM2 → x_j and two perpendiculars.
+    let vox = 1, voy = 0, voz = 0;
+    if (!jCentral) { vox = (x[j]! - c2x) / dj; voy = (y[j]! - c2y) / dj; voz = (z[j]! - c2z) / dj; }
+    perpBasis(vox, voy, voz, basis2);
+    this.orderByDistance(n2, j);
+    const pox = basis2[0]!, poy = basis2[1]!, poz = basis2[2]!, qox = basis2[3]!, qoy = basis2[4]!, qoz = basis2[5]!;
+    for (let draw = 0; draw < DRAWS_PER_PAIR; draw++) {
+      if ((draw & 7) === 7) this.tick();
+      this.attempts++;
+      // 1. New CM of the moving cluster on the spherical zone around CM1 (area-uniform).
+      let ux: number, uy: number, uz: number;
+      if (iCentral) {
+        [ux, uy, uz] = unitVector(rng);
+      } else {
+        const ct = cosLo + (cosHi - cosLo) * rng.double();
+        const sn = Math.sqrt(Math.max(0, 1 - ct * ct));
+        const phi = 2 * Math.PI * rng.double();
+        const cp = Math.cos(phi) * sn, sp = Math.sin(phi) * sn;
+        ux = ct * ex + cp * basis[0]! + sp * basis[3]!;
+        uy = ct * ey + cp * basis[1]! + sp * basis[4]!;
+        uz = ct * ez + cp * basis[2]! + sp * basis[5]!;
+      }
+      const nx = c1x + gamma * ux, ny = c1y + gamma * uy, nz = c1z + gamma * uz;
+      // 2. Contact point: circle sphere(x_i, s) ∩ sphere(CM2', d_j), random angle.
+      let vnx: number, vny: number, vnz: number;
+      if (jCentral) {
+        [vnx, vny, vnz] = unitVector(rng);
+      } else {
+        let ax = nx - x[i]!, ay = ny - y[i]!, az = nz - z[i]!;
+        const D = Math.sqrt(ax * ax + ay * ay + az * az);
+        if (!(D > 0)) continue;
+        ax /= D; ay /= D; az /= D;
+        const tt = (s * s - dj * dj + D * D) / (2 * D);
+        const rho = Math.sqrt(Math.max(0, s * s - tt * tt));
+        perpBasis(ax, ay, az, tf); // tf used as scratch here; overwritten below
+        const om = 2 * Math.PI * rng.double();
+        const co = Math.cos(om) * rho, so = Math.sin(om) * rho;
+        const jx = x[i]! + tt * ax + co * tf[0]! + so * tf[3]!;
+        const jy = y[i]! + tt * ay + co * tf[1]! + so * tf[4]!;
+        const jz = z[i]! + tt * az + co * tf[2]! + so * tf[5]!;
+        vnx = jx - nx; vny = jy - ny; vnz = jz - nz;
+        const vl = Math.sqrt(vnx * vnx + vny * vny + vnz * vnz);
+        if (!(vl > 0)) continue;
+        vnx /= vl; vny /= vl; vnz /= vl;
+      }
+      // 3. Rotation taking the old frame to the new one, spun by a random ψ about v_new.
+      perpBasis(vnx, vny, vnz, tf);
+      const psi = 2 * Math.PI * rng.double();
+      const cs = Math.cos(psi), sn = Math.sin(psi);
+      const pnx = cs * tf[0]! + sn * tf[3]!, pny = cs * tf[1]! + sn * tf[4]!, pnz = cs * tf[2]! + sn * tf[5]!;
+      const qnx = -sn * tf[0]! + cs * tf[3]!, qny = -sn * tf[1]! + cs * tf[4]!, qnz = -sn * tf[2]! + cs * tf[5]!;
+      // R = v_new v_oldᵀ + p_new p_oldᵀ + q_new q_oldᵀ
+      tf[0] = vnx * vox + pnx * pox + qnx * qox; tf[1] = vnx * voy + pnx * poy + qnx * qoy; tf[2] = vnx * voz + pnx * poz + qnx * qoz;
+      tf[3] = vny * vox + pny * pox + qny * qox; tf[4] = vny * voy + pny * poy + qny * qoy; tf[5] = vny * voz + pny * poz + qny * qoz;
+      tf[6] = vnz * vox + pnz * pox + qnz * qox; tf[7] = vnz * voy + pnz * poy + qnz * qoy; tf[8] = vnz * voz + pnz * poz + qnz * qoz;
+      tf[9] = nx; tf[10] = ny; tf[11] = nz; tf[12] = c2x; tf[13] = c2y; tf[14] = c2z;
+      if (this.movingOverlaps(n2, i, j)) continue;
+      // Accept: move cluster mv, link it into st.
+      for (let m = 0; m < n2; m++) {
+        const pp = idx2[m]!;
+        const rx = x[pp]! - c2x, ry = y[pp]! - c2y, rz = z[pp]! - c2z;
+        x[pp] = nx + tf[0]! * rx + tf[1]! * ry + tf[2]! * rz;
+        y[pp] = ny + tf[3]! * rx + tf[4]! * ry + tf[5]! * rz;
+        z[pp] = nz + tf[6]! * rx + tf[7]! * ry + tf[8]! * rz;
+      }
+      this.addContact(i, j);
+      next[this.tail[st]!] = this.head[mv]!;
+      this.tail[st] = this.tail[mv]!;
+      this.count[st]! += this.count[mv]!;
+      this.countB[st]! += this.countB[mv]!;
+      if (this.countB[st]! * 2 === this.count[st]!) this.tag[st] = this.cW[st]! >= this.cW[mv]! ? this.tag[st]! : this.tag[mv]!;
+      this.measure(st);
+      return true;
+    }
+    return false;
+  }
+
+  /**
+   * All feasible contact pairs (indices into idx1/idx2) of the filtered lists l1 × l2, keeping the
+   * PAIRS_PER_MERGE with the largest weighted random keys (Efraimidis–Spirakis reservoir).
+   */
+  private collectAllPairs(gamma: number, m1: number, m2: number, heteroWeight: number): number {
+    const { l1, l2 } = this;
+    let found = 0;
     for (let u = 0; u < m1; u++) {
       const a = l1[u]!;
       for (let v = 0; v < m2; v++) {
         const b = l2[v]!;
-        if (this.pairFeasible(a, b, gamma)) found = this.offerPair(a, b, found);
+        if (this.pairFeasible(a, b, gamma)) found = this.offerPair(a, b, found, heteroWeight);
       }
     }
     return Math.min(found, PAIRS_PER_MERGE);
@@ -848,17 +893,25 @@ class Builder {
   }
 
   /** Adds pair (a, b) to the keyed reservoir of size PAIRS_PER_MERGE; returns the new count. */
-  private offerPair(a: number, b: number, found: number): number {
-    const key = this.weightedKey(this.contactWeight(this.mat[this.idx1[a]!]!, this.mat[this.idx2[b]!]!));
+  private offerPair(a: number, b: number, found: number, heteroWeight: number): number {
+    const key = this.weightedKey(this.mat[this.idx1[a]!] === this.mat[this.idx2[b]!] ? 1 : heteroWeight);
+    const { pairI, pairJ, pairKey } = this;
     if (found < PAIRS_PER_MERGE) {
-      this.pairI[found] = a; this.pairJ[found] = b; this.pairKey[found] = key;
+      pairI[found] = a; pairJ[found] = b; pairKey[found] = key;
+      if (found === 0 || key < pairKey[this.minSlot]!) this.minSlot = found;
       return found + 1;
     }
-    let mq = 0;
-    for (let q = 1; q < PAIRS_PER_MERGE; q++) if (this.pairKey[q]! < this.pairKey[mq]!) mq = q;
-    if (key > this.pairKey[mq]!) { this.pairI[mq] = a; this.pairJ[mq] = b; this.pairKey[mq] = key; }
+    if (key > pairKey[this.minSlot]!) {
+      const q = this.minSlot;
+      pairI[q] = a; pairJ[q] = b; pairKey[q] = key;
+      // Rescan only after a replacement (rare once the reservoir holds high keys).
+      let mq = 0;
+      for (let t = 1; t < PAIRS_PER_MERGE; t++) if (pairKey[t]! < pairKey[mq]!) mq = t;
+      this.minSlot = mq;
+    }
     return found + 1;
   }
+
 
   /** Fills near2[0..n2) with the moving cluster's particles sorted by distance from particle j. */
   private orderByDistance(n2: number, j: number): void {
@@ -886,7 +939,7 @@ class Builder {
       const pr = r[p]!;
       const ix = Math.floor(px * inv), iy = Math.floor(py * inv), iz = Math.floor(pz * inv);
       for (let ddx = -1; ddx <= 1; ddx++) for (let ddy = -1; ddy <= 1; ddy++) for (let ddz = -1; ddz <= 1; ddz++) {
-        const bk = cellBucket(ix + ddx, iy + ddy, iz + ddz, mask);
+        const bk = bucketOf(ix + ddx, iy + ddy, iz + ddz, mask);
         for (let t = start[bk]!, e = start[bk + 1]!; t < e; t++) {
           const q = items[t]!;
           if (p === j && q === i) continue;
