@@ -24,6 +24,8 @@ const PAIRS_PER_MERGE = 64;
 const DRAWS_PER_PAIR = 32;
 /** Partners a cluster tries in one cluster–cluster round before it is passed on to the next round. */
 const PARTNERS_PER_ROUND = 4;
+/** Largest candidate-pair set scanned exhaustively (beyond it, random draws only: bounded time). */
+const FULL_SCAN_MAX_PAIRS = 1 << 22;
 /** Random azimuths tried per candidate when a monomer joins a particle–cluster sub-cluster. */
 const PC_AZIMUTHS = 16;
 /** Random contacts sampled by the particle–cluster "closest overlap-free contact" fallback. */
@@ -746,7 +748,7 @@ class Builder {
         if (this.tryPair(a, b)) return st;
       }
     }
-    if (tried >= PAIRS_PER_MERGE) return -1;
+    if (tried >= PAIRS_PER_MERGE || m1 * m2 > FULL_SCAN_MAX_PAIRS) return -1;
     // Small or narrow feasible sets: scan them all, try in weighted random order.
     const nPairs = this.collectAllPairs(gamma, m1, m2, heteroWeight);
     const pairKey = this.pairKey;
