@@ -130,8 +130,8 @@ function poissonSmall(rng: RandomStream, lambda: number): number {
 
 /**
  * Draws shot noise and detector noise for a clean HAADF-fraction image `clean` (values in [0, 1);
- * negative values count as 0),
- * using `config.doseElectronsPerPx` and `config.detector`. The training loop can call this every
+ * negative values count as 0) using `config.doseElectronsPerPx` and `config.detector`. The training
+ * loop can call this every
  * epoch on the stored clean image; `simulateImage` calls it with `deriveStream(rng, 'noise')`, so
  * the same stream reproduces its `counts` exactly. Pass `out` to reuse buffers.
  */
