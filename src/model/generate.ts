@@ -8,11 +8,11 @@
  */
 import { lognormal, randomRotation, shuffleInPlace, unitVector, type RandomStream } from '../random/index.js';
 import { cellBucket, createSphereGrid, fillSphereGrid, type SphereGrid } from './grid.js';
+import { validateModelParams } from './params.js';
+import type { Aggregate, AggregateQuality, ModelParams } from './types.js';
 
 // A local binding: module-transpiling loaders (tsx) turn imported calls into getter calls in hot loops.
 const bucketOf = cellBucket;
-import { validateModelParams } from './params.js';
-import type { Aggregate, AggregateQuality, ModelParams } from './types.js';
 
 /** Rg² of a solid sphere of radius r is (3/5) r². */
 const SOLID_SPHERE = 0.6;
