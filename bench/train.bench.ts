@@ -148,6 +148,9 @@ export async function run(): Promise<object> {
       tfjsNodeImagesPerSec: bestNodeDefault?.trainImagesPerSec ?? null,
       tfjsNodeBestConfig: bestNode ? { label: bestNode.label, imagesPerSec: bestNode.trainImagesPerSec } : null,
       pytorchImagesPerSec: bestTorch?.trainImagesPerSec ?? null,
+      // Images per CPU-second (all threads): the efficiency, less dependent on other load.
+      tfjsNodeImagesPerCpuSec: bestNodeDefault?.trainImagesPerCpuSec ?? null,
+      pytorchImagesPerCpuSec: bestTorch?.trainImagesPerCpuSec ?? null,
       ratioTfjsNodeToPytorch: ratio(bestNodeDefault, bestTorch),
       ratioBestTfjsNodeToPytorch: ratio(bestNode, bestTorch),
       tfjsNodeInferMsPerImage: bestNodeDefault?.inferMsPerImage ?? null,
@@ -155,7 +158,7 @@ export async function run(): Promise<object> {
       estimator: estimator.map((m) => ({ backend: m.backend, trainImagesPerSec: m.trainImagesPerSec ?? null, inferMsPerImage: m.inferMsPerImage ?? null, ...(m.error ? { error: m.error } : {}) })),
     },
     runs: runs.map(({ label, backend, trainImagesPerSec, inferMsPerImage, error, ...rest }) =>
-      ({ label, backend, trainImagesPerSec, inferMsPerImage, ...(error ? { error } : {}), ...pick(rest, ['batch', 'steps', 'secondsPerStep', 'finalLoss', 'threads', 'torch', 'fastPaths', 'reason']) })),
+      ({ label, backend, trainImagesPerSec, inferMsPerImage, ...(error ? { error } : {}), ...pick(rest, ['trainImagesPerCpuSec', 'batch', 'steps', 'secondsPerStep', 'finalLoss', 'threads', 'torch', 'fastPaths', 'reason']) })),
     seconds: Math.round((Date.now() - t0) / 1000),
   };
   return summary;
