@@ -88,11 +88,14 @@ export function finite(a: Num): Float64Array {
 
 /**
  * First Wasserstein (earth mover's) distance between two 1D empirical distributions of any sizes:
- * W1 = ∫ |F_a(x) − F_b(x)| dx, computed exactly from the merged sorted samples.
+ * W1 = ∫ |F_a(x) − F_b(x)| dx, computed exactly from the merged sorted samples. Non-finite values
+ * (descriptors undefined for some aggregates, e.g. a pair-count Df of a tiny one) are left out; NaN
+ * when either side has no finite value.
  */
 export function wasserstein1(a: Num, b: Num): number {
-  if (a.length === 0 || b.length === 0) return NaN;
-  const sa = Float64Array.from(a).sort(), sb = Float64Array.from(b).sort();
+  // NaN would never compare equal to the sweep position below, so the loop could not advance.
+  const sa = finite(a).sort(), sb = finite(b).sort();
+  if (sa.length === 0 || sb.length === 0) return NaN;
   let i = 0, j = 0, fa = 0, fb = 0, w = 0;
   let x = Math.min(sa[0]!, sb[0]!);
   while (i < sa.length || j < sb.length) {
