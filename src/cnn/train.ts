@@ -247,9 +247,16 @@ function readCheckpoint(dir: string): LoadedCheckpoint {
   return { state, weights, optimizer, best };
 }
 
+/** JSON with object keys sorted, so equal settings compare equal whatever their key order. */
+function canonical(x: unknown): string {
+  return JSON.stringify(x, (_k, v: unknown) =>
+    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0))) : v,
+  );
+}
+
 function configDiff(a: RunConfig, b: RunConfig): string[] {
   return (Object.keys(a) as (keyof RunConfig)[])
-    .filter((k) => JSON.stringify(a[k]) !== JSON.stringify(b[k]))
+    .filter((k) => canonical(a[k]) !== canonical(b[k]))
     .map((k) => `${k}: checkpoint ${JSON.stringify(a[k])}, now ${JSON.stringify(b[k])}`);
 }
 

@@ -93,6 +93,14 @@ test('aggstem predict: mean ± sd per frame of an .npy stack, JSON output, pixel
   assert.equal(ok.status, 0, ok.stderr);
   assert.equal(JSON.parse(ok.stdout).length, 8);
 
+  // The shipped pre-trained quick model, by name, on quick-preset images.
+  const shipped = cli('predict', '--model', 'quick', stack, '--json', ...backendArgs);
+  assert.equal(shipped.status, 0, shipped.stderr);
+  const srows = JSON.parse(shipped.stdout);
+  assert.equal(srows.length, 8);
+  assert.deepEqual(srows[0].names, ['nParticles', 'fractionB', 'radiusMedianA', 'radiusMedianB', 'fractalDim', 'segregation', 'overlap']);
+  assert.ok(srows.every((r: { mean: number[] }) => r.mean[0]! >= 20 && r.mean[0]! <= 80));
+
   const dm = cli('predict', '--model', model, join(tmp, 'scan.dm4'));
   assert.equal(dm.status, 2);
   assert.match(dm.stderr, /predict reads simulated images \(\.npy, float32 \.tif\) for now/);

@@ -4,13 +4,17 @@
  *   aggstem predict --model MODEL FILE... [--json] [--backend auto|tensorflow|wasm|cpu]
  *                   [--resample] [--pixel-size NM]
  *
+ * `--model quick` (when no directory of that name exists) is the pre-trained quick model shipped in
+ * the package's `datasets/quick-model/`.
  * FILEs are `.npy` (2-D image or 3-D stack) or float32 `.tif` images in the model's intensity units
  * (normalised HAADF beam fraction, as `aggstem simulate` / `aggstem dataset` write them). A stack
  * gives one prediction per frame. Files without a pixel size (NPY) are taken at `--pixel-size`, or
  * at the model's pixel size with a note. Real microscope files need normalising first (a later
  * preprocessing step slots in through `predict`'s `preprocess` option).
  */
-import { extname } from 'node:path';
+import { existsSync } from 'node:fs';
+import { dirname, extname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { BackendUnavailableError, initBackend, type BackendPreference } from '../../cnn/backend/index.js';
 import { disposeEstimator, EstimatorFileError, EstimatorInputError, loadEstimator, predictBatch, readEstimatorMeta, type EstimatorImage, type EstimatorMeta, type ParamEstimate } from '../../cnn/index.js';
 import { ImageFormatError } from '../../io/errors.js';
@@ -60,6 +64,14 @@ function readItems(file: string, pixelSizeFlag: number | undefined, modelPixelNm
   return out;
 }
 
+/** The shipped models, by name, resolved against the package root (src/cli/commands and dist/src/cli/commands sit at different depths). */
+function resolveModelDir(value: string): string {
+  if (existsSync(value) || value !== 'quick') return value;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'datasets', 'quick-model');
+}
+
 function fmt(x: number): string {
   const a = Math.abs(x);
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? x.toExponential(3) : x.toPrecision(4);
@@ -78,7 +90,7 @@ export async function run(argv: string[]): Promise<number> {
     },
     true,
   );
-  const modelDir = requireFlag('predict', 'model', values.model as string | undefined);
+  const modelDir = resolveModelDir(requireFlag('predict', 'model', values.model as string | undefined));
   if (positionals.length === 0) throw new UserError('aggstem predict: give at least one image FILE (.npy or .tif)');
   const backendPref = (values.backend as string | undefined) ?? 'auto';
   if (!BACKENDS.includes(backendPref)) throw new UserError(`aggstem predict: --backend must be one of ${BACKENDS.join(', ')}, got "${backendPref}"`);
