@@ -22,6 +22,7 @@ import argparse
 import base64
 import json
 import os
+import signal
 import subprocess
 import sys
 import tempfile
@@ -200,6 +201,11 @@ def run_one(path, args):
     return rep
 
 
+def on_sigterm(signum, frame):
+    """A terminated runner (test timeout) unwinds like Ctrl-C, so nbclient shuts the kernel down."""
+    raise KeyboardInterrupt()
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("notebooks", nargs="+")
@@ -209,6 +215,7 @@ def main():
     ap.add_argument("--no-html", action="store_true")
     ap.add_argument("--full", action="store_true", help="do not set AGGSTEM_SMALL=1")
     args = ap.parse_args()
+    signal.signal(signal.SIGTERM, on_sigterm)
     if not args.full:
         os.environ["AGGSTEM_SMALL"] = "1"
     os.makedirs(args.out, exist_ok=True)
