@@ -1,12 +1,13 @@
 /**
  * The on-disk dataset (`aggstem dataset`) as a {@link TrainingSource}: training batches come from
- * the dataset's streaming loader with D4 augmentation and fresh detector noise per epoch;
- * validation batches are the stored noisy images, unaugmented, in a fixed order.
+ * the dataset's streaming loader with D4 augmentation and fresh detector noise per epoch (on a
+ * worker thread, see `prefetch`); validation batches are the stored noisy images, unaugmented, in a fixed order.
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { batches, MANIFEST_FILE, type Dataset } from '../dataset/index.js';
 import { sha256 } from './estimator.js';
+import { prefetchBatches } from './prefetch.js';
 import { paramScalingFromPrior } from './scaling.js';
 import type { TrainingSource } from './source.js';
 
@@ -16,6 +17,11 @@ export interface DatasetSourceOptions {
   augment?: boolean;
   /** Redraw the detector noise of every training image from its clean intensity each epoch (default true). */
   freshNoise?: boolean;
+  /**
+   * Load training batches on a worker thread, overlapping with training (default true). The
+   * batches are identical either way.
+   */
+  prefetch?: boolean;
 }
 
 /** Wraps an opened dataset (`openDataset(dir)`) for {@link trainEstimator}. */
@@ -26,6 +32,7 @@ export function datasetSource(ds: Dataset, opts: DatasetSourceOptions = {}): Tra
   }
   const augment = opts.augment ?? true;
   const freshNoise = opts.freshNoise ?? true;
+  const prefetch = opts.prefetch ?? true;
   return {
     paramNames: [...ds.paramNames],
     scaling,
@@ -44,7 +51,7 @@ export function datasetSource(ds: Dataset, opts: DatasetSourceOptions = {}): Tra
     },
     batches: (split, o) =>
       split === 'train'
-        ? batches(ds, { split, batchSize: o.batchSize, epoch: o.epoch, seed: o.seed, augment, freshNoise })
+        ? (prefetch ? prefetchBatches : batches)(ds, { split, batchSize: o.batchSize, epoch: o.epoch, seed: o.seed, augment, freshNoise })
         : batches(ds, { split, batchSize: o.batchSize, epoch: 0, seed: o.seed, shuffle: false, augment: false, freshNoise: false }),
   };
 }

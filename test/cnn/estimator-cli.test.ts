@@ -51,6 +51,29 @@ test('aggstem train writes a loadable model, prints backend and epochs; refuses 
   assert.doesNotMatch(more.stderr, /^epoch [12]\/3 \[/m);
 });
 
+test('prefetching on a worker thread yields exactly the loader\'s batches; stopping early ends the worker', async () => {
+  const { openDataset } = await import('../../src/dataset/index.js');
+  const { datasetSource } = await import('../../src/cnn/index.js');
+  const ds = openDataset(data);
+  const o = { batchSize: 5, epoch: 2, seed: 9 };
+  const collect = async (prefetch: boolean) => {
+    const out: { images: Float32Array; params: Float64Array; size: number }[] = [];
+    for await (const b of datasetSource(ds, { prefetch }).batches('train', o) as AsyncIterable<{ images: Float32Array; params: Float64Array; size: number }>) out.push(b);
+    return out;
+  };
+  const direct = await collect(false);
+  const pre = await collect(true);
+  assert.ok(direct.length >= 3);
+  assert.equal(pre.length, direct.length);
+  direct.forEach((b, i) => {
+    assert.equal(pre[i]!.size, b.size);
+    assert.deepEqual(pre[i]!.params, b.params);
+    assert.ok(Buffer.from(pre[i]!.images.buffer).equals(Buffer.from(b.images.buffer)), `batch ${i} images differ`);
+  });
+  // Breaking out after one batch must not hang (the worker is terminated).
+  for await (const _ of datasetSource(ds).batches('train', o) as AsyncIterable<unknown>) break;
+});
+
 test('aggstem train rejects bad flags and a missing dataset clearly (exit 2)', () => {
   const a = cli('train', '--data', join(tmp, 'nope'), '--out', join(tmp, 'm2'));
   assert.equal(a.status, 2);
