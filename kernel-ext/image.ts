@@ -279,7 +279,7 @@ export function encodePng(r: RenderedImage): Uint8Array {
 
 /** Options of {@link imageBundle}. */
 export interface ImageBundleOptions extends ImageRenderOptions {
-  /** Display width in CSS pixels (PNG metadata; default: the natural size). */
+  /** Display width in CSS pixels (PNG metadata; default: natural size, enlarged ×k to ≥ 256 px for small images). */
   displayWidthPx?: number;
   /** Words in front of the `text/plain` description. */
   title?: string;
@@ -306,7 +306,9 @@ export function imageBundleWithInfo(img: ImageLike, opts: ImageBundleOptions = {
     rendered.scaleBar ? `, scale bar ${rendered.scaleBar.label} = ${rendered.scaleBar.lengthPx} px` : '',
     '>',
   ].join('');
-  const metadata: MimeMetadata = opts.displayWidthPx ? { [MIME.png]: { width: opts.displayWidthPx } } : {};
+  // Small images (e.g. 64–128 px CNN inputs) are shown enlarged by an integer factor to ≥ 256 px.
+  const width = opts.displayWidthPx ?? (rendered.width < 256 ? rendered.width * Math.ceil(256 / rendered.width) : undefined);
+  const metadata: MimeMetadata = width ? { [MIME.png]: { width } } : {};
   return { bundle: { [MIME.png]: toBase64(png), [MIME.plain]: text }, metadata, rendered };
 }
 

@@ -242,7 +242,8 @@ function main() {
   const { opts, record } = res;
   if (!opts.launch) return;
   const env = { ...process.env, JUPYTER_PATH: [record.jupyterPath, process.env.JUPYTER_PATH].filter(Boolean).join(process.platform === 'win32' ? ';' : ':') };
-  const args = ['-m', 'jupyterlab', `--notebook-dir=${join(root, 'notebooks')}`, ...opts.rest];
+  const dirGiven = opts.rest.some((a) => /^--(notebook-dir|ServerApp\.root_dir)(=|$)/.test(a));
+  const args = ['-m', 'jupyterlab', ...(dirGiven ? [] : [`--notebook-dir=${join(root, 'notebooks')}`]), ...opts.rest];
   // Jupyter refuses to start as root (containers, CI machines) without this flag.
   if (process.getuid?.() === 0 && !opts.rest.includes('--allow-root')) args.push('--allow-root');
   console.log(`$ JUPYTER_PATH=${env.JUPYTER_PATH} ${record.python} ${args.join(' ')}`);

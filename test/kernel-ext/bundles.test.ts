@@ -155,7 +155,9 @@ test('niceLengthNm picks the largest 1/2/5 × 10^k not above the limit', () => {
 test('imageBundle: PNG of the right size with a burned-in scale bar of the documented length', () => {
   const w = 200, h = 100, pixelSizeNm = 0.5;
   const data = new Float32Array(w * h).fill(3); // flat: mapped to black (lo = hi)
-  const { bundle, rendered } = imageBundleWithInfo({ data, width: w, height: h, pixelSizeNm });
+  const { bundle, rendered, metadata } = imageBundleWithInfo({ data, width: w, height: h, pixelSizeNm });
+  assert.deepEqual(metadata, { [MIME.png]: { width: 400 } }, 'a 200 px image is shown at 2 × 200 px');
+  assert.deepEqual(imageBundleWithInfo({ data: new Float32Array(300 * 10), width: 300, height: 10 }).metadata, {}, 'natural size from 256 px');
   assert.deepEqual(Object.keys(bundle).sort(), [MIME.png, MIME.plain].sort());
   const png = decode(Buffer.from(bundle[MIME.png] as string, 'base64'));
   assert.equal(png.width, w);
