@@ -350,3 +350,5 @@ export function prepareImage(img: RawImage, model: ModelInputSpec, opts: Prepare
   notes.push(`aggregate ${agg.areaPx} px, centred at (${cx.toFixed(1)}, ${cy.toFixed(1)}) of the resampled image`);
   return { data, size: model.size, pixelSizeNm: model.pixelSizeNm, levels, aggregate: { areaPx: agg.areaPx, bbox: agg.bbox, centroid: agg.centroid }, windowOriginPx: windowOrigin(cx, cy, model.size), notes };
 }
+
+export { modelInputSpec, isAggstemBeamFraction, type EstimatorInputInfo, type ImageFileInfo } from './model-input.js';

@@ -25,7 +25,8 @@ export interface StemImageFiles {
 
 /**
  * Writes `image` into `dir` (created if needed), every file atomically:
- * - `counts.png`: raw detector counts, 16-bit greyscale, pixel size in pHYs and tEXt `pixelSizeNm`;
+ * - `counts.png`: raw detector counts, 16-bit greyscale, pixel size in pHYs and tEXt `pixelSizeNm`,
+ *   detector levels in tEXt `vacuumLevel` (offset) and `fullBeamLevel` (offset + gain·dose);
  * - `intensity.tif`: normalised noisy intensity (S − offset)/(g·N0), float32, ImageJ calibration in nm;
  * - `clean.npy`: noise-free HAADF fraction, float32 [H, W];
  * - `mask.png`: material mask, 8-bit (0 none, 1 A, 2 B, 3 both);
@@ -39,6 +40,9 @@ export function writeStemImage(dir: string, image: StemImage): StemImageFiles {
     doseElectronsPerPx: String(cfg.doseElectronsPerPx),
     gain: String(cfg.detector.gain),
     offset: String(cfg.detector.offset),
+    // Detector levels of vacuum and of the whole beam, so `aggstem predict` can normalise the raw counts.
+    vacuumLevel: String(cfg.detector.offset),
+    fullBeamLevel: String(cfg.detector.offset + cfg.detector.gain * cfg.doseElectronsPerPx),
   };
   const thickness = new Float32Array(3 * W * H);
   thickness.set(image.thicknessANm, 0);

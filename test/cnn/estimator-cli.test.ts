@@ -109,9 +109,10 @@ test('aggstem predict: mean ± sd per frame of an .npy stack, JSON output, pixel
   assert.equal(text.status, 0, text.stderr);
   assert.match(text.stdout, /images\.npy\[7\]\n {2}nParticles +\S+ ± \S+/);
 
-  const bad = cli('predict', '--model', model, stack, '--pixel-size', '1.0', ...backendArgs);
-  assert.equal(bad.status, 2);
-  assert.match(bad.stderr, /error: aggstem predict: .*images\.npy\[0\]: the image's pixel size 1 nm differs from the model's 1\.6 nm; pass resample: true \(CLI: --resample\)/);
+  // Real-image preprocessing resamples every image to the model's pixel size (--resample is a no-op kept for old scripts).
+  const resampled = cli('predict', '--model', model, stack, '--pixel-size', '1.0', '--json', ...backendArgs);
+  assert.equal(resampled.status, 0, resampled.stderr);
+  assert.match(JSON.parse(resampled.stdout)[0].preprocessing.notes.join('\n'), /resampled 128×128 at 1 nm → 80×80 at 1\.6 nm/);
   const ok = cli('predict', '--model', model, stack, '--pixel-size', '1.0', '--resample', '--json', ...backendArgs);
   assert.equal(ok.status, 0, ok.stderr);
   assert.equal(JSON.parse(ok.stdout).length, 8);
@@ -126,7 +127,7 @@ test('aggstem predict: mean ± sd per frame of an .npy stack, JSON output, pixel
 
   const dm = cli('predict', '--model', model, join(tmp, 'scan.dm4'));
   assert.equal(dm.status, 2);
-  assert.match(dm.stderr, /predict reads simulated images \(\.npy, float32 \.tif\) for now/);
+  assert.match(dm.stderr, /error: aggstem predict: .*scan\.dm4.*cannot open the file \(ENOENT\)/);
   const nomodel = cli('predict', '--model', join(tmp, 'nowhere'), stack);
   assert.equal(nomodel.status, 2);
   assert.match(nomodel.stderr, /has no aggstem-model\.json/);

@@ -1,65 +1,108 @@
 /**
- * `aggstem predict`: model parameters (mean ± sd) of simulated images.
+ * `aggstem predict`: model parameters (mean ± sd) of real microscope files and of aggstem's own
+ * simulated images, optionally with digital twins.
  *
  *   aggstem predict --model MODEL FILE... [--json] [--backend auto|tensorflow|wasm|cpu]
- *                   [--resample] [--pixel-size NM]
+ *                   [--pixel-size NM] [--vacuum LEVEL] [--full-beam LEVEL] [--normalised]
+ *                   [--twins K [--candidates M] --out DIR] [--seed S]
  *
  * `--model quick` (when no directory of that name exists) is the pre-trained quick model shipped in
  * the package's `datasets/quick-model/`.
- * FILEs are `.npy` (2-D image or 3-D stack) or float32 `.tif` images in the model's intensity units
- * (normalised HAADF beam fraction, as `aggstem simulate` / `aggstem dataset` write them). A stack
- * gives one prediction per frame. Files without a pixel size (NPY) are taken at `--pixel-size`, or
- * at the model's pixel size with a note. Real microscope files need normalising first (a later
- * preprocessing step slots in through `predict`'s `preprocess` option).
+ * FILEs: every format `readImageAsync` reads (dm3, dm4, mrc, emd, tif, png, npy); a stack gives one
+ * prediction per frame. Each image goes through `prepareImage` with the model's input spec:
+ * beam-fraction normalisation (levels from the flags, the file's metadata, or the background),
+ * resampling to the model's pixel size, aggregate detection and centring; the choices are printed.
+ * aggstem's own float32 `intensity.tif` and float `.npy` arrays are beam fractions already; an `.npy`
+ * without a pixel size is taken at the model's pixel size with a note, as before.
+ * `--resample` is accepted for compatibility: images are always resampled now.
  */
 import { existsSync } from 'node:fs';
-import { dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { aggregateFigure, plotlyHtml } from '../../../kernel-ext/aggregate-figure.js';
+import { escapeHtml } from '../../../kernel-ext/mime.js';
+import { paramsFromEstimate } from '../../analysis/evaluate.js';
+import { digitalTwins, type DigitalTwinResult } from '../../analysis/twins.js';
 import { BackendUnavailableError, initBackend, type BackendPreference } from '../../cnn/backend/index.js';
 import { disposeEstimator, EstimatorFileError, EstimatorInputError, loadEstimator, predictBatch, readEstimatorMeta, type EstimatorImage, type EstimatorMeta, type ParamEstimate } from '../../cnn/index.js';
+import { writeFileAtomic } from '../../io/atomic.js';
 import { ImageFormatError } from '../../io/errors.js';
-import { readImage } from '../../io/read.js';
-import { numberFlag, parseCommandArgs, requireFlag } from '../args.js';
+import type { MicroscopeImage } from '../../io/image.js';
+import { encodePng8 } from '../../io/png.js';
+import { readImageAsync } from '../../io/read.js';
+import { aggregateToJsonLine } from '../../model/jsonl.js';
+import { ModelParamError, validateModelPrior } from '../../model/params.js';
+import { isAggstemBeamFraction, modelInputSpec, prepareImage, PreprocessError, type PreparedImage, type PrepareOptions } from '../../preprocess/index.js';
+import { MicroscopeConfigError, validateMicroscopeConfig } from '../../stem/config.js';
+import { intFlag, numberFlag, parseCommandArgs, requireFlag } from '../args.js';
 import { UserError } from '../errors.js';
+import { progressBar } from '../progress.js';
 
 const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'];
-const SIMULATED_EXTENSIONS = ['.npy', '.tif', '.tiff'];
 
 interface Item {
   file: string;
   frame: number | null;
-  image: EstimatorImage;
+  prepared: PreparedImage;
+  /** Pixel size of the file's image, nm, and where it came from. */
+  sourcePixelSizeNm: number;
 }
 
-function readItems(file: string, pixelSizeFlag: number | undefined, modelPixelNm: number, note: (m: string) => void): Item[] {
-  const ext = extname(file).toLowerCase();
-  if (!SIMULATED_EXTENSIONS.includes(ext)) {
-    throw new UserError(
-      `aggstem predict: ${file}: predict reads simulated images (.npy, float32 .tif) for now; ` +
-        `real microscope files (${ext || 'no extension'}) need intensity normalisation first`,
-    );
-  }
-  let img;
+interface LevelFlags {
+  pixelSizeNm?: number;
+  vacuumLevel?: number;
+  fullBeamLevel?: number;
+  normalised: boolean;
+}
+
+function where(file: string, frame: number | null): string {
+  return `${file}${frame !== null ? `[${frame}]` : ''}`;
+}
+
+async function readFile(file: string): Promise<MicroscopeImage> {
   try {
-    img = readImage(file);
+    return await readImageAsync(file);
   } catch (e) {
     if (e instanceof ImageFormatError) throw new UserError(`aggstem predict: ${e.message}`);
     throw e;
   }
-  let pixelSizeNm = pixelSizeFlag ?? img.pixelSizeNm ?? null;
-  if (pixelSizeNm === null) {
-    pixelSizeNm = modelPixelNm;
-    note(`note: ${file} has no pixel size; assuming the model's ${modelPixelNm} nm (pass --pixel-size to set it)`);
+}
+
+/** Reads one file and prepares each of its frames for the model (refusals become UserErrors naming the file). */
+async function readItems(file: string, flags: LevelFlags, meta: EstimatorMeta): Promise<Item[]> {
+  const img = await readFile(file);
+  const spec = modelInputSpec(meta);
+  const ownBeamFraction = isAggstemBeamFraction(img) && flags.vacuumLevel === undefined && flags.fullBeamLevel === undefined;
+  const opts: PrepareOptions = { normalised: flags.normalised || ownBeamFraction };
+  if (flags.vacuumLevel !== undefined) opts.vacuumLevel = flags.vacuumLevel;
+  if (flags.fullBeamLevel !== undefined) opts.fullBeamLevel = flags.fullBeamLevel;
+  let pixelSizeNm = flags.pixelSizeNm ?? img.pixelSizeNm;
+  const preNotes: string[] = [];
+  if (flags.pixelSizeNm !== undefined) opts.pixelSizeNm = flags.pixelSizeNm;
+  if (pixelSizeNm === null && ownBeamFraction && img.format === 'npy') {
+    // aggstem's dataset stacks carry no pixel size; they are at the model's grid unless told otherwise.
+    pixelSizeNm = opts.pixelSizeNm = meta.input.pixelSizeNm;
+    preNotes.push(`no pixel size in the file: assuming the model's ${pixelSizeNm} nm (pass --pixel-size to set it)`);
   }
+  if (ownBeamFraction && !flags.normalised) preNotes.push(`aggstem beam-fraction file (${img.format === 'npy' ? 'float .npy' : 'intensity.tif'})`);
   const frames = img.frames ?? 1;
   const hw = img.width * img.height;
   const out: Item[] = [];
   for (let f = 0; f < frames; f++) {
-    out.push({
-      file,
-      frame: img.frames === undefined ? null : f,
-      image: { data: img.data.subarray(f * hw, (f + 1) * hw), widthPx: img.width, heightPx: img.height, pixelSizeNm },
-    });
+    const frame = img.frames === undefined ? null : f;
+    let prepared: PreparedImage;
+    try {
+      prepared = prepareImage(
+        { data: img.data.subarray(f * hw, (f + 1) * hw), width: img.width, height: img.height, pixelSizeNm: img.pixelSizeNm, metadata: img.metadata },
+        spec,
+        opts,
+      );
+    } catch (e) {
+      if (e instanceof PreprocessError) throw new UserError(`aggstem predict: ${where(file, frame)}: ${e.message}`);
+      throw e;
+    }
+    prepared.notes.unshift(...preNotes);
+    out.push({ file, frame, prepared, sourcePixelSizeNm: pixelSizeNm! });
   }
   return out;
 }
@@ -77,6 +120,42 @@ function fmt(x: number): string {
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? x.toExponential(3) : x.toPrecision(4);
 }
 
+function optionalNumber(name: string, value: unknown): number | undefined {
+  return value === undefined ? undefined : numberFlag('predict', name, value as string, NaN);
+}
+
+/** 8-bit preview with a display range shared by the observed image and its twins. */
+function previewPng(data: Float32Array, size: number, lo: number, hi: number, pixelSizeNm: number): Uint8Array {
+  const out = new Uint8Array(data.length);
+  const scale = hi > lo ? 255 / (hi - lo) : 0;
+  for (let i = 0; i < data.length; i++) out[i] = Math.max(0, Math.min(255, Math.round((data[i]! - lo) * scale)));
+  return encodePng8(out, size, size, { pixelSizeNm, text: { display: `linear ${lo} (black) to ${hi} (white) beam fraction` } });
+}
+
+function displayRange(data: Float32Array): [number, number] {
+  const s = Float32Array.from(data).sort();
+  return [s[Math.floor(0.001 * (s.length - 1))]!, s[Math.ceil(0.999 * (s.length - 1))]!];
+}
+
+function twinsHtml(title: string, observedPng: Uint8Array, res: DigitalTwinResult, pixelSizeNm: number): string {
+  const b64 = (png: Uint8Array) => `data:image/png;base64,${Buffer.from(png).toString('base64')}`;
+  const parts = [
+    '<!DOCTYPE html>',
+    '<html><head><meta charset="utf-8"><title>' + escapeHtml(title) + '</title>',
+    '<style>body{font-family:sans-serif;margin:1em} .row{display:flex;gap:1em;align-items:flex-start;flex-wrap:wrap} .plot{flex:1 1 480px;min-width:360px} img{image-rendering:pixelated;width:256px}</style>',
+    '</head><body>',
+    `<h1>Digital twins of ${escapeHtml(title)}</h1>`,
+    `<p>${res.twins.length} best of ${res.candidates} candidates (${res.failed} failed), ranked by the distance of their projection statistics to the observed image. Lengths in nm; blue TiO2 (A), yellow WO3 (B). Images at ${pixelSizeNm} nm/px.</p>`,
+    `<div class="row"><figure><img src="${b64(observedPng)}" alt="observed"><figcaption>observed (model input)</figcaption></figure></div>`,
+  ];
+  res.twins.forEach((t, k) => {
+    const fig = aggregateFigure(t.aggregate.particles, { title: `twin ${k + 1}: distance ${t.distance.toFixed(3)}, N = ${t.aggregate.particles.r.length}`, heightPx: 420 });
+    parts.push(`<h2>twin ${k + 1}</h2>`, '<div class="row"><div class="plot">', plotlyHtml(fig, { includePlotlyJs: k === 0, divId: `twin-${k + 1}` }), '</div></div>');
+  });
+  parts.push('</body></html>');
+  return parts.join('\n');
+}
+
 export async function run(argv: string[]): Promise<number> {
   const { values, positionals } = parseCommandArgs(
     'predict',
@@ -87,15 +166,41 @@ export async function run(argv: string[]): Promise<number> {
       backend: { type: 'string' },
       resample: { type: 'boolean' },
       'pixel-size': { type: 'string' },
+      vacuum: { type: 'string' },
+      'full-beam': { type: 'string' },
+      normalised: { type: 'boolean' },
+      twins: { type: 'string' },
+      candidates: { type: 'string' },
+      out: { type: 'string' },
+      seed: { type: 'string' },
     },
     true,
   );
   const modelDir = resolveModelDir(requireFlag('predict', 'model', values.model as string | undefined));
-  if (positionals.length === 0) throw new UserError('aggstem predict: give at least one image FILE (.npy or .tif)');
+  if (positionals.length === 0) throw new UserError('aggstem predict: give at least one image FILE (dm3, dm4, mrc, emd, tif, png or npy)');
   const backendPref = (values.backend as string | undefined) ?? 'auto';
   if (!BACKENDS.includes(backendPref)) throw new UserError(`aggstem predict: --backend must be one of ${BACKENDS.join(', ')}, got "${backendPref}"`);
-  const pixelFlag = values['pixel-size'] !== undefined ? numberFlag('predict', 'pixel-size', values['pixel-size'] as string, NaN) : undefined;
+  const flags: LevelFlags = { normalised: Boolean(values.normalised) };
+  const pixelFlag = optionalNumber('pixel-size', values['pixel-size']);
   if (pixelFlag !== undefined && !(pixelFlag > 0)) throw new UserError(`aggstem predict: --pixel-size must be > 0 nm, got ${pixelFlag}`);
+  if (pixelFlag !== undefined) flags.pixelSizeNm = pixelFlag;
+  const vacuum = optionalNumber('vacuum', values.vacuum);
+  const fullBeam = optionalNumber('full-beam', values['full-beam']);
+  if (vacuum !== undefined) flags.vacuumLevel = vacuum;
+  if (fullBeam !== undefined) flags.fullBeamLevel = fullBeam;
+  if (flags.normalised && (vacuum !== undefined || fullBeam !== undefined)) {
+    throw new UserError('aggstem predict: --normalised (data already in beam fractions) cannot be combined with --vacuum / --full-beam (detector levels to normalise with)');
+  }
+  if (vacuum !== undefined && fullBeam !== undefined && !(fullBeam > vacuum)) {
+    throw new UserError(`aggstem predict: --full-beam (${fullBeam}) must exceed --vacuum (${vacuum})`);
+  }
+  const twinsK = values.twins !== undefined ? intFlag('predict', 'twins', values.twins as string, 0, 1) : 0;
+  const candidates = intFlag('predict', 'candidates', values.candidates as string | undefined, 20 * Math.max(1, twinsK), 1);
+  const seed = (values.seed as string | undefined) ?? '0';
+  const outDir = values.out as string | undefined;
+  if (twinsK > 0 && outDir === undefined) throw new UserError('aggstem predict: --twins needs --out DIR (where the twins are written)');
+  if (values.candidates !== undefined && twinsK === 0) throw new UserError('aggstem predict: --candidates only applies with --twins K');
+  if (twinsK > 0 && candidates < twinsK) throw new UserError(`aggstem predict: --candidates (${candidates}) must be at least --twins (${twinsK})`);
   const note = (m: string) => process.stderr.write(m + '\n');
 
   // Check the model directory and read the files before starting a backend: user mistakes fail fast.
@@ -106,7 +211,20 @@ export async function run(argv: string[]): Promise<number> {
     if (e instanceof EstimatorFileError) throw new UserError(`aggstem predict: ${e.message}`);
     throw e;
   }
-  const items = positionals.flatMap((f) => readItems(f, pixelFlag, meta.input.pixelSizeNm, note));
+  let twinSetup: { prior: ReturnType<typeof validateModelPrior>; microscope: ReturnType<typeof validateMicroscopeConfig> } | null = null;
+  if (twinsK > 0) {
+    if (meta.prior === undefined || meta.microscope === undefined) {
+      throw new UserError(`aggstem predict: --twins needs the model's prior and microscope, but ${modelDir} does not record ${meta.prior === undefined ? 'its prior' : 'its microscope'}`);
+    }
+    try {
+      twinSetup = { prior: validateModelPrior(meta.prior), microscope: validateMicroscopeConfig(meta.microscope) };
+    } catch (e) {
+      if (e instanceof ModelParamError || e instanceof MicroscopeConfigError) throw new UserError(`aggstem predict: ${modelDir}: ${e.message}`);
+      throw e;
+    }
+  }
+  const items: Item[] = [];
+  for (const f of positionals) items.push(...(await readItems(f, flags, meta)));
 
   let be;
   try {
@@ -124,29 +242,95 @@ export async function run(argv: string[]): Promise<number> {
     throw e;
   }
   let estimates: ParamEstimate[];
+  const images: EstimatorImage[] = items.map((it) => ({ data: it.prepared.data, widthPx: it.prepared.size, heightPx: it.prepared.size, pixelSizeNm: it.prepared.pixelSizeNm }));
   try {
-    estimates = await predictBatch(est, items.map((it) => it.image), { resample: Boolean(values.resample) });
+    estimates = await predictBatch(est, images);
   } catch (e) {
     if (e instanceof EstimatorInputError) {
       const m = /image (\d+)/.exec(e.message);
       const it = m ? items[Number(m[1])] : items[0];
-      const where = it ? `${it.file}${it.frame !== null ? `[${it.frame}]` : ''}` : '';
-      throw new UserError(`aggstem predict: ${where}: ${e.message.replace(/^predict( \(image \d+\))?: /, '')}`);
+      throw new UserError(`aggstem predict: ${it ? where(it.file, it.frame) : ''}: ${e.message.replace(/^predict( \(image \d+\))?: /, '')}`);
     }
     throw e;
   } finally {
     disposeEstimator(est);
   }
+
+  // Output folder per image: the file's stem (+ frame), made unique when two files share a stem.
+  const used = new Set<string>();
+  const twinDirs: (string | null)[] = items.map((it) => {
+    if (outDir === undefined) return null;
+    let name = basename(it.file, extname(it.file)) + (it.frame !== null ? `-frame${it.frame}` : '');
+    for (let k = 2; used.has(name); k++) name = `${basename(it.file, extname(it.file))}${it.frame !== null ? `-frame${it.frame}` : ''}-${k}`;
+    used.add(name);
+    return join(outDir, name);
+  });
+  const twinSummaries: (Record<string, unknown> | null)[] = items.map(() => null);
+  if (outDir !== undefined) {
+    for (let i = 0; i < items.length; i++) {
+      const it = items[i]!, e = estimates[i]!, dir = twinDirs[i]!;
+      const { size, pixelSizeNm } = it.prepared;
+      const [lo, hi] = displayRange(it.prepared.data);
+      const observedPng = previewPng(it.prepared.data, size, lo, hi, pixelSizeNm);
+      const summary: Record<string, unknown> = {
+        file: it.file, frame: it.frame, model: modelDir, names: e.names, mean: e.mean, sd: e.sd,
+        preprocessing: { notes: it.prepared.notes, levels: it.prepared.levels, aggregate: it.prepared.aggregate, windowOriginPx: it.prepared.windowOriginPx, pixelSizeNm, sizePx: size },
+        files: ['observed.png', 'summary.json'],
+      };
+      writeFileAtomic(join(dir, 'observed.png'), observedPng);
+      if (twinSetup) {
+        const params = paramsFromEstimate(twinSetup.prior, e.names, e.mean);
+        const bar = progressBar(`twins ${where(it.file, it.frame)}`, candidates, { quiet: Boolean(values.json) });
+        let res: DigitalTwinResult;
+        try {
+          res = digitalTwins(it.prepared.data, size, pixelSizeNm, params, twinSetup.microscope, {
+            keep: twinsK, candidates, seed: `${seed}:${where(it.file, it.frame)}`, onProgress: (d) => { if (d < candidates) bar.update(d); },
+          });
+        } catch (err) {
+          if (err instanceof RangeError) throw new UserError(`aggstem predict: ${where(it.file, it.frame)}: ${err.message}`);
+          throw err;
+        }
+        bar.finish(`${res.twins.length} kept, ${res.failed} failed`);
+        if (res.twins.length === 0) throw new UserError(`aggstem predict: ${where(it.file, it.frame)}: none of the ${candidates} candidates gave a usable projection; try more --candidates`);
+        const lines = res.twins.map((t, k) => aggregateToJsonLine({
+          ...t.aggregate,
+          quality: { ...t.aggregate.quality, twinRank: k + 1, twinDistance: t.distance } as typeof t.aggregate.quality,
+        }) + '\n');
+        writeFileAtomic(join(dir, 'twins.jsonl'), lines.join(''));
+        res.twins.forEach((t, k) => writeFileAtomic(join(dir, `twin-${k + 1}.png`), previewPng(t.image, size, lo, hi, pixelSizeNm)));
+        writeFileAtomic(join(dir, 'twins.html'), twinsHtml(where(it.file, it.frame), observedPng, res, pixelSizeNm));
+        Object.assign(summary, {
+          twinParams: params,
+          twins: {
+            seed, candidates: res.candidates, failed: res.failed,
+            observed: { areaNm2: res.observed.areaNm2, rg2dNm: res.observed.rg2dNm, intensityQuantiles: Array.from(res.observed.intensityQuantiles) },
+            kept: res.twins.map((t, k) => ({ rank: k + 1, id: t.aggregate.id, nParticles: t.aggregate.particles.r.length, distance: t.distance, areaNm2: t.stats.areaNm2, rg2dNm: t.stats.rg2dNm, image: `twin-${k + 1}.png` })),
+          },
+          files: ['observed.png', 'summary.json', 'twins.jsonl', 'twins.html', ...res.twins.map((_, k) => `twin-${k + 1}.png`)],
+        });
+      }
+      writeFileAtomic(join(dir, 'summary.json'), JSON.stringify(summary, null, 1) + '\n');
+      twinSummaries[i] = { dir, ...(summary.twins ? { twins: (summary.twins as { kept: unknown[] }).kept.length } : {}) };
+    }
+  }
+
   if (values.json) {
-    const rows = items.map((it, i) => ({ file: it.file, frame: it.frame, pixelSizeNm: it.image.pixelSizeNm, ...estimates[i]! }));
+    const rows = items.map((it, i) => ({
+      file: it.file, frame: it.frame, pixelSizeNm: it.sourcePixelSizeNm,
+      preprocessing: { notes: it.prepared.notes, levels: it.prepared.levels, aggregate: it.prepared.aggregate },
+      ...estimates[i]!,
+      ...(twinSummaries[i] ? { output: twinSummaries[i] } : {}),
+    }));
     console.log(JSON.stringify(rows, null, 1));
     return 0;
   }
   const w = Math.max(...meta.paramNames.map((n) => n.length));
   items.forEach((it, i) => {
     const e = estimates[i]!;
-    console.log(`${it.file}${it.frame !== null ? `[${it.frame}]` : ''}`);
+    console.log(where(it.file, it.frame));
+    for (const n of it.prepared.notes) console.log(`  · ${n}`);
     e.names.forEach((n, j) => console.log(`  ${n.padEnd(w)}  ${fmt(e.mean[j]!)} ± ${fmt(e.sd[j]!)}`));
+    if (twinDirs[i]) console.log(`  → ${twinDirs[i]}`);
   });
   return 0;
 }
