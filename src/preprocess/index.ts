@@ -65,7 +65,7 @@ export interface PreparedImage {
     areaPx: number;
     /** Bounding box in the resampled image [x0, y0, x1, y1] (inclusive). */
     bbox: [number, number, number, number];
-    /** Intensity-weighted centroid in the resampled image. */
+    /** Intensity-weighted centroid in the resampled image (the window is centred on the bounding box). */
     centroid: [number, number];
   };
   /** Position of the output window's top-left pixel in the resampled image (may be negative). */
@@ -336,10 +336,12 @@ export function prepareImage(img: RawImage, model: ModelInputSpec, opts: Prepare
     for (let i = 0; i < frac.length; i++) frac[i]! += shift;
     notes.push(`background set to the model's film level ${bgTarget.toPrecision(3)}`);
   }
+  // Centre the detected bounding box, as the simulator centres the projected bounding box of every
+  // training image (so real and simulated aggregates sit alike in the field).
   const [x0, y0, x1, y1] = agg.bbox;
-  const [cx, cy] = agg.centroid;
+  const cx = (x0 + x1 + 1) / 2 - 0.5, cy = (y0 + y1 + 1) / 2 - 0.5;
   const half = model.size / 2;
-  const reach = Math.max(cx - x0 + 0.5, x1 + 0.5 - cx, cy - y0 + 0.5, y1 + 0.5 - cy);
+  const reach = Math.max(x1 - x0 + 1, y1 - y0 + 1) / 2;
   if (reach > half) {
     throw new PreprocessError(
       `the aggregate (${x1 - x0 + 1}×${y1 - y0 + 1} px at ${model.pixelSizeNm} nm, reaching ${(reach * model.pixelSizeNm).toFixed(0)} nm from its centre) does not fit the model's ${model.size}×${model.size} px field (${(half * model.pixelSizeNm).toFixed(0)} nm from the centre)`,
@@ -347,7 +349,7 @@ export function prepareImage(img: RawImage, model: ModelInputSpec, opts: Prepare
   }
   const fill = levels.vacuumSource === 'estimated' ? bgTarget : agg.background.level;
   const data = centreWindow(frac, rs.width, rs.height, cx, cy, model.size, fill);
-  notes.push(`aggregate ${agg.areaPx} px, centred at (${cx.toFixed(1)}, ${cy.toFixed(1)}) of the resampled image`);
+  notes.push(`aggregate ${agg.areaPx} px in a ${x1 - x0 + 1}×${y1 - y0 + 1} px box, centred at (${cx.toFixed(1)}, ${cy.toFixed(1)}) of the resampled image`);
   return { data, size: model.size, pixelSizeNm: model.pixelSizeNm, levels, aggregate: { areaPx: agg.areaPx, bbox: agg.bbox, centroid: agg.centroid }, windowOriginPx: windowOrigin(cx, cy, model.size), notes };
 }
 
