@@ -221,7 +221,7 @@ export function evaluationReport(result: EvaluationResult, facts: Record<string,
       { kind: 'table', title: 'Descriptors: E[D | θ̂] vs E[D | θ] and vs the ground truth', table: dtab, file: 'descriptors', caption: 'Relative errors of the descriptor expectation at the predicted parameters against the expectation at the true parameters (the prediction error without the model\'s own randomness) and against the ground-truth aggregate; the model\'s own spread is what a perfect predictor scores against the ground truth; Wasserstein distances compare the distributions of the draws.' },
       { kind: 'figure', title: 'Descriptor error histograms', spec: descriptorErrorHistogramSpec(keySamples) },
       { kind: 'table', title: 'Descriptor definitions', table: descriptorInfoTable(), digits: 3 },
-      { kind: 'table', title: 'Per-sample parameter predictions', table: psamples, file: 'parameter-samples', caption: 'Shown here in full; also as CSV/Parquet.' },
+      { kind: 'html', title: 'Per-sample tables', html: '<p>Per-sample predictions and descriptor comparisons: <a href="parameter-samples.csv">parameter-samples.csv</a> · <a href="descriptor-samples.csv">descriptor-samples.csv</a> · <a href="calibration.csv">calibration.csv</a> (and .parquet).</p>' },
     ],
   };
 }

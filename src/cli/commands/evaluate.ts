@@ -8,7 +8,7 @@
 import { join } from 'node:path';
 import { evaluateEstimator, evaluationReport } from '../../analysis/evaluate.js';
 import { writeReport } from '../../analysis/report.js';
-import { calibrationTable, descriptorSampleTable } from '../../analysis/errors.js';
+import { calibrationTable, descriptorSampleTable, parameterSampleTable } from '../../analysis/errors.js';
 import { writeTableCsv, writeTableParquet } from '../../io/table.js';
 import { BackendUnavailableError, initBackend, type BackendPreference } from '../../cnn/backend/index.js';
 import { disposeEstimator, EstimatorFileError, loadEstimator } from '../../cnn/estimator.js';
@@ -85,7 +85,7 @@ export async function run(argv: string[]): Promise<number> {
       'image size': `${ds.imageSize}×${ds.imageSize} px at ${ds.pixelSizeNm} nm`,
     });
     const index = writeReport(outDir, content);
-    for (const [file, table] of [['descriptor-samples', descriptorSampleTable(result.draws)], ['calibration', calibrationTable(result.params)]] as const) {
+    for (const [file, table] of [['parameter-samples', parameterSampleTable(result.params)], ['descriptor-samples', descriptorSampleTable(result.draws)], ['calibration', calibrationTable(result.params)]] as const) {
       writeTableCsv(join(outDir, `${file}.csv`), table);
       writeTableParquet(join(outDir, `${file}.parquet`), table);
     }
