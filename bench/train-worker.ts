@@ -8,7 +8,7 @@
  * input 128×128×1 → 4 × [conv 3×3 'same' + ReLU → max-pool 2×2] with 16, 32, 64, 64 filters →
  * global average pool → dense 5; Adam (lr 1e-3), mean squared error.
  */
-import { realpathSync } from 'node:fs';
+import { readdirSync, readFileSync, realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { initBackend, type BackendPreference } from '../src/cnn/backend/index.js';
@@ -33,6 +33,30 @@ export interface WorkerOptions {
   wasmFilterGrad?: Conv2DBackpropFilterMethod;
   /** Distinct input batches cycled through (pre-made, so no per-step data creation is timed). */
   distinctBatches?: number;
+}
+
+/**
+ * CPU seconds per thread of this process (Linux /proc; empty elsewhere). The ratio total / busiest
+ * thread says how many threads the work keeps busy, independent of other load on the machine.
+ */
+export function threadCpuSeconds(): Map<string, number> {
+  const m = new Map<string, number>();
+  try {
+    for (const t of readdirSync('/proc/self/task')) {
+      const st = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      const f = st.slice(st.lastIndexOf(')') + 2).split(' ');
+      m.set(t, (Number(f[11]) + Number(f[12])) / 100); // utime + stime, in USER_HZ = 100 ticks/s
+    }
+  } catch {
+    /* not Linux */
+  }
+  return m;
+}
+
+export function parallelism(before: Map<string, number>, after: Map<string, number>): number | null {
+  const d = [...after].map(([k, v]) => v - (before.get(k) ?? 0)).filter((v) => v > 0);
+  const max = Math.max(0, ...d);
+  return max > 0 ? +(d.reduce((a, b) => a + b, 0) / max).toFixed(2) : null;
 }
 
 export const SIZE = 128;
@@ -118,7 +142,9 @@ async function main(): Promise<void> {
   await runSteps(o.warmupSteps);
   const tTrain = performance.now();
   const cpu0 = process.cpuUsage();
+  const threads0 = threadCpuSeconds();
   await runSteps(o.steps);
+  const threadParallelism = parallelism(threads0, threadCpuSeconds());
   const trainSeconds = (performance.now() - tTrain) / 1000;
   const cpu = process.cpuUsage(cpu0);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -142,6 +168,7 @@ async function main(): Promise<void> {
     secondsPerStep: +(trainSeconds / o.steps).toFixed(4),
     // CPU time of all threads: less sensitive to other processes on a shared machine than wall time.
     trainImagesPerCpuSec: +((o.steps * o.batch) / cpuSeconds).toFixed(2),
+    threadParallelism,
     inferMsPerImage: o.inferIters > 0 ? +(tInfer / (o.inferIters * o.batch)).toFixed(3) : null,
     finalLoss: +lastLoss.toFixed(5),
     initMs: Math.round(initMs),

@@ -158,8 +158,12 @@ export async function run(): Promise<object> {
       pytorchDefaultThreadsImagesPerSec: best(torchDefault)?.trainImagesPerSec ?? null,
       ratioTfjsNodeToPytorchDefaultThreads: ratio(bestNodeDefault, best(torchDefault)),
       // Images per CPU-second (all threads): the efficiency, less dependent on other load.
-      tfjsNodeImagesPerCpuSec: bestNodeDefault?.trainImagesPerCpuSec ?? null,
-      pytorchImagesPerCpuSec: bestTorch?.trainImagesPerCpuSec ?? null,
+      tfjsNodeImagesPerCpuSec: bestOf(nodeDefault, 'trainImagesPerCpuSec'),
+      pytorchImagesPerCpuSec: bestOf([...torchDefault, ...torchOne], 'trainImagesPerCpuSec'),
+      ratioPerCpuSec: perCpuRatio(nodeDefault, [...torchDefault, ...torchOne]),
+      // How many threads each keeps busy (CPU time of all threads / busiest thread): load-independent.
+      tfjsNodeThreadParallelism: bestOf(nodeDefault, 'threadParallelism'),
+      pytorchThreadParallelism: bestOf(torchDefault, 'threadParallelism'),
       ratioTfjsNodeToPytorch: ratio(bestNodeDefault, bestTorch),
       ratioBestTfjsNodeToPytorch: ratio(bestNode, bestTorch),
       tfjsNodeInferMsPerImage: bestNodeDefault?.inferMsPerImage ?? null,
@@ -167,10 +171,21 @@ export async function run(): Promise<object> {
       estimator: estimator.map((m) => ({ backend: m.backend, trainImagesPerSec: m.trainImagesPerSec ?? null, inferMsPerImage: m.inferMsPerImage ?? null, ...(m.error ? { error: m.error } : {}) })),
     },
     runs: runs.map(({ label, backend, trainImagesPerSec, inferMsPerImage, error, ...rest }) =>
-      ({ label, backend, trainImagesPerSec, inferMsPerImage, ...(error ? { error } : {}), ...pick(rest, ['trainImagesPerCpuSec', 'batch', 'steps', 'secondsPerStep', 'finalLoss', 'threads', 'torch', 'fastPaths', 'reason']) })),
+      ({ label, backend, trainImagesPerSec, inferMsPerImage, ...(error ? { error } : {}), ...pick(rest, ['trainImagesPerCpuSec', 'threadParallelism', 'batch', 'steps', 'secondsPerStep', 'finalLoss', 'threads', 'torch', 'fastPaths', 'reason']) })),
     seconds: Math.round((Date.now() - t0) / 1000),
   };
   return summary;
+}
+
+function bestOf(ms: Measurement[], key: string): number | null {
+  const v = ms.map((m) => m[key]).filter((x): x is number => typeof x === 'number');
+  return v.length ? Math.max(...v) : null;
+}
+
+function perCpuRatio(a: Measurement[], b: Measurement[]): number | null {
+  const x = bestOf(a, 'trainImagesPerCpuSec');
+  const y = bestOf(b, 'trainImagesPerCpuSec');
+  return x && y ? +(x / y).toFixed(3) : null;
 }
 
 function pick(o: Record<string, unknown>, keys: string[]): Record<string, unknown> {

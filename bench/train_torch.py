@@ -8,6 +8,7 @@ Prints one JSON line. Data are synthetic and pre-made (no data loading is timed)
 PyTorch's native NCHW.
 """
 import json
+import os
 import sys
 import time
 
@@ -23,6 +24,25 @@ def reference_model() -> nn.Module:
         cin = cout
     layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(cin, 5)]
     return nn.Sequential(*layers)
+
+
+def thread_cpu_seconds() -> dict:
+    """CPU seconds per thread of this process (Linux /proc; empty elsewhere)."""
+    out = {}
+    try:
+        for t in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{t}/stat") as f:
+                st = f.read()
+            fields = st[st.rindex(")") + 2:].split(" ")
+            out[t] = (int(fields[11]) + int(fields[12])) / 100
+    except OSError:
+        pass
+    return out
+
+
+def parallelism(before: dict, after: dict):
+    d = [v - before.get(k, 0) for k, v in after.items() if v - before.get(k, 0) > 0]
+    return round(sum(d) / max(d), 2) if d else None
 
 
 def main() -> None:
@@ -51,7 +71,9 @@ def main() -> None:
     run(warmup)
     t = time.perf_counter()
     c = time.process_time()
+    th = thread_cpu_seconds()
     last = run(steps)
+    par = parallelism(th, thread_cpu_seconds())
     train_s = time.perf_counter() - t
     cpu_s = time.process_time() - c
 
@@ -74,6 +96,7 @@ def main() -> None:
         "trainImagesPerSec": round(steps * batch / train_s, 2),
         "secondsPerStep": round(train_s / steps, 4),
         "trainImagesPerCpuSec": round(steps * batch / cpu_s, 2),
+        "threadParallelism": par,
         "inferMsPerImage": round(1000 * infer_s / (infer_iters * batch), 3) if infer_iters else None,
         "finalLoss": round(last, 5),
     }))
