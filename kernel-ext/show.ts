@@ -7,7 +7,7 @@ import { aggregateBundle, plotlyBundle, type AggregateFigureOptions, type Plotly
 import { imageBundleWithInfo, type ImageBundleOptions, type ImageLike } from './image.js';
 import { isVegaLiteSpec, vegaLiteBundle, type VegaLiteSpec } from './vega.js';
 import { isTableLike, tableBundle, type TableBundleOptions } from './table.js';
-import { displayBundle, displayMode, NoKernelError } from './tslab-bridge.js';
+import { displayBundle, displayMode, isSocketBusy, NoKernelError } from './tslab-bridge.js';
 import { MIME, type MimeBundle } from './mime.js';
 
 /** What `show` recognised a value as. */
@@ -128,6 +128,15 @@ export async function show(x: unknown, opts: ShowOptions = {}): Promise<void> {
   if (displayMode() === 'none') throw new NoKernelError('show()');
   const plotly = plotlyHtmlOptions(opts);
   const { kind, bundle, metadata } = await bundleFor(x, opts, plotly);
-  displayBundle(bundle, { metadata });
+  // The kernel's socket refuses a send while the previous message is in flight: wait and resend.
+  for (let waitedMs = 0; ; waitedMs += 10) {
+    try {
+      displayBundle(bundle, { metadata });
+      break;
+    } catch (e) {
+      if (!isSocketBusy(e) || waitedMs >= 5000) throw e;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  }
   if (plotly.includePlotlyJs && (kind === 'aggregate' || kind === 'particles' || kind === 'plotly')) plotlyJsSent = true;
 }

@@ -133,18 +133,50 @@ export function newBundleDisplay(): UpdatableDisplay {
   const id = randomBytes(8).toString('hex');
   let sent = false;
   let single: TslabDisplay | null = null;
-  return {
+  let pending: { bundle: MimeBundle; opts: DisplayBundleOptions } | null = null;
+  let retry: ReturnType<typeof setTimeout> | null = null;
+  const send = (bundle: MimeBundle, opts: DisplayBundleOptions): void => {
+    const write = findWriter();
+    if (write) {
+      write({ data: bundle, metadata: opts.metadata ?? {}, transient: { display_id: id } }, sent);
+      sent = true;
+      return;
+    }
+    const pub = findPublic();
+    if (!pub) throw new NoKernelError('UpdatableDisplay.update()');
+    single ??= pub.newDisplay();
+    sendSingle(single, bundle);
+  };
+  const display: UpdatableDisplay = {
     update(bundle, opts = {}) {
-      const write = findWriter();
-      if (write) {
-        write({ data: bundle, metadata: opts.metadata ?? {}, transient: { display_id: id } }, sent);
-        sent = true;
+      // A frame still waiting for the socket is superseded by this newer one.
+      if (retry) {
+        pending = { bundle, opts };
         return;
       }
-      const pub = findPublic();
-      if (!pub) throw new NoKernelError('UpdatableDisplay.update()');
-      single ??= pub.newDisplay();
-      sendSingle(single, bundle);
+      try {
+        send(bundle, opts);
+      } catch (e) {
+        if (!isSocketBusy(e)) throw e;
+        // Frames of a live view may be skipped: the newest one goes out once the socket is free.
+        pending = { bundle, opts };
+        retry = setTimeout(() => {
+          retry = null;
+          const p = pending;
+          pending = null;
+          if (p) display.update(p.bundle, p.opts);
+        }, 10);
+      }
     },
   };
+  return display;
+}
+
+/**
+ * tslab sends on its zeromq iopub socket without awaiting, and zeromq.js refuses a send while the
+ * previous one is still in flight ("Socket is busy writing"): rapid updates (a progress view in a
+ * loop of 15 steps per second) hit it.
+ */
+export function isSocketBusy(e: unknown): boolean {
+  return e instanceof Error && /socket is busy/i.test(e.message);
 }
