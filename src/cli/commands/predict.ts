@@ -83,6 +83,8 @@ async function readItems(file: string, flags: LevelFlags, meta: EstimatorMeta): 
     // aggstem's dataset stacks carry no pixel size; they are at the model's grid unless told otherwise.
     pixelSizeNm = opts.pixelSizeNm = meta.input.pixelSizeNm;
     preNotes.push(`no pixel size in the file: assuming the model's ${pixelSizeNm} nm (pass --pixel-size to set it)`);
+    // On stderr too: an assumption the user should see even with --json.
+    process.stderr.write(`note: ${file} has no pixel size; assuming the model's ${pixelSizeNm} nm (pass --pixel-size to set it)\n`);
   }
   if (ownBeamFraction && !flags.normalised) preNotes.push(`aggstem beam-fraction file (${img.format === 'npy' ? 'float .npy' : 'intensity.tif'})`);
   const frames = img.frames ?? 1;
@@ -328,8 +330,8 @@ export async function run(argv: string[]): Promise<number> {
   items.forEach((it, i) => {
     const e = estimates[i]!;
     console.log(where(it.file, it.frame));
-    for (const n of it.prepared.notes) console.log(`  · ${n}`);
     e.names.forEach((n, j) => console.log(`  ${n.padEnd(w)}  ${fmt(e.mean[j]!)} ± ${fmt(e.sd[j]!)}`));
+    for (const n of it.prepared.notes) console.log(`  · ${n}`);
     if (twinDirs[i]) console.log(`  → ${twinDirs[i]}`);
   });
   return 0;
