@@ -148,6 +148,7 @@ test('--twins writes twins.jsonl (model reader, sorted by distance), PNG preview
   assert.match(html, /id="twin-1"/);
   assert.match(html, /id="twin-2"/);
   assert.match(html, /"type":"mesh3d"/);
+  assert.equal(html.match(/<img src="data:image\/png;base64,/g)?.length, 3, 'observed + one simulated image per twin, embedded');
   assert.ok(!readdirSync(dir).some((f) => f.endsWith('.tmp')));
 });
 

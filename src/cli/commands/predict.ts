@@ -139,7 +139,7 @@ function displayRange(data: Float32Array): [number, number] {
   return [s[Math.floor(0.001 * (s.length - 1))]!, s[Math.ceil(0.999 * (s.length - 1))]!];
 }
 
-function twinsHtml(title: string, observedPng: Uint8Array, res: DigitalTwinResult, pixelSizeNm: number): string {
+function twinsHtml(title: string, observedPng: Uint8Array, twinPngs: Uint8Array[], res: DigitalTwinResult, pixelSizeNm: number): string {
   const b64 = (png: Uint8Array) => `data:image/png;base64,${Buffer.from(png).toString('base64')}`;
   const parts = [
     '<!DOCTYPE html>',
@@ -152,7 +152,12 @@ function twinsHtml(title: string, observedPng: Uint8Array, res: DigitalTwinResul
   ];
   res.twins.forEach((t, k) => {
     const fig = aggregateFigure(t.aggregate.particles, { title: `twin ${k + 1}: distance ${t.distance.toFixed(3)}, N = ${t.aggregate.particles.r.length}`, heightPx: 420 });
-    parts.push(`<h2>twin ${k + 1}</h2>`, '<div class="row"><div class="plot">', plotlyHtml(fig, { includePlotlyJs: k === 0, divId: `twin-${k + 1}` }), '</div></div>');
+    parts.push(
+      `<h2>twin ${k + 1}</h2>`,
+      `<div class="row"><figure><img src="${b64(twinPngs[k]!)}" alt="twin ${k + 1} simulated"><figcaption>its simulated image (same display range)</figcaption></figure><div class="plot">`,
+      plotlyHtml(fig, { includePlotlyJs: k === 0, divId: `twin-${k + 1}` }),
+      '</div></div>',
+    );
   });
   parts.push('</body></html>');
   return parts.join('\n');
@@ -299,8 +304,9 @@ export async function run(argv: string[]): Promise<number> {
           quality: { ...t.aggregate.quality, twinRank: k + 1, twinDistance: t.distance } as typeof t.aggregate.quality,
         }) + '\n');
         writeFileAtomic(join(dir, 'twins.jsonl'), lines.join(''));
-        res.twins.forEach((t, k) => writeFileAtomic(join(dir, `twin-${k + 1}.png`), previewPng(t.image, size, lo, hi, pixelSizeNm)));
-        writeFileAtomic(join(dir, 'twins.html'), twinsHtml(where(it.file, it.frame), observedPng, res, pixelSizeNm));
+        const twinPngs = res.twins.map((t) => previewPng(t.image, size, lo, hi, pixelSizeNm));
+        twinPngs.forEach((png, k) => writeFileAtomic(join(dir, `twin-${k + 1}.png`), png));
+        writeFileAtomic(join(dir, 'twins.html'), twinsHtml(where(it.file, it.frame), observedPng, twinPngs, res, pixelSizeNm));
         Object.assign(summary, {
           twinParams: params,
           twins: {
