@@ -48,7 +48,10 @@ export function networkSpec(preset: NetworkPreset, inputSize: number, nParams: n
       return { ...head, stemFilters: 16, stemKernel: 3, stemStride: 2, stageFilters: [24, 32, 64], blocksPerStage: 1, denseUnits: 64 };
     case 'tiny':
       // Without batch norm: on tiny data sets the batch statistics' noise dominates (measured).
-      return { ...head, batchNorm: false, stemFilters: 8, stemKernel: 3, stemStride: 1, stageFilters: [8, 16], blocksPerStage: 1, denseUnits: 16 };
+      // No 8-channel layers: training 8-filter convs at 64 × 64 px corrupts the heap inside native
+      // TensorFlow 2.21's oneDNN kernels (process abort "double free or corruption"; fine with
+      // TF_ENABLE_ONEDNN_OPTS=0 or on wasm, and with 16 filters) — a native bug we steer around.
+      return { ...head, batchNorm: false, stemFilters: 16, stemKernel: 3, stemStride: 1, stageFilters: [16, 24], blocksPerStage: 1, denseUnits: 16 };
     default:
       throw new RangeError(`networkSpec: unknown preset "${String(preset)}"; expected paper, quick or tiny`);
   }
