@@ -132,12 +132,13 @@ function checkDraws(d: DescriptorDraws): { n: number; D: number } {
 export function descriptorSampleTable(d: DescriptorDraws): aq.ColumnTable {
   const { n, D } = checkDraws(d);
   const rows: Record<string, unknown>[] = [];
-  const baseCols = d.names.map((_, j) => column(d.atBaseline, D, j, d.atBaseline.length / D));
+  // Draws the generator could not build are NaN rows: expectations are over the built draws.
+  const baseCols = d.names.map((_, j) => finite(column(d.atBaseline, D, j, d.atBaseline.length / D)));
   const baseMeans = baseCols.map((c) => mean(c));
   for (let i = 0; i < n; i++) {
     const kp = d.atPredicted[i]!.length / D, kt = d.atTrue[i]!.length / D;
     d.names.forEach((name, j) => {
-      const pred = column(d.atPredicted[i]!, D, j, kp), tru = column(d.atTrue[i]!, D, j, kt);
+      const pred = finite(column(d.atPredicted[i]!, D, j, kp)), tru = finite(column(d.atTrue[i]!, D, j, kt));
       const ePred = mean(pred), eTrue = mean(tru), gt = d.groundTruth[i]![j]!;
       rows.push({
         sample: i,

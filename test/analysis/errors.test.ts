@@ -174,3 +174,16 @@ test('report: self-contained HTML (no external scripts), CSV and Parquet tables 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('descriptor errors: draws the generator could not build (NaN rows) are left out of the expectations', () => {
+  const d = synthDraws(true);
+  const clean = descriptorSampleTable(d).objects() as Record<string, number>[];
+  // Knock out draw 0 of sample 0 at both θ̂ and θ: expectations are then over draws 1..K−1.
+  d.atPredicted[0]!.fill(NaN, 0, 2);
+  d.atTrue[0]!.fill(NaN, 0, 2);
+  const rows = descriptorSampleTable(d).objects() as Record<string, number>[];
+  assert.ok(Number.isFinite(rows[0]!.expectedAtPredicted));
+  assert.equal(rows[0]!.relErrorVsExpected, 0);
+  assert.notEqual(rows[0]!.expectedAtTrue, clean[0]!.expectedAtTrue);
+  assert.deepEqual(rows.slice(2), clean.slice(2));
+});
