@@ -10,14 +10,11 @@ import { evaluateEstimator, evaluationReport } from '../../analysis/evaluate.js'
 import { writeReport } from '../../analysis/report.js';
 import { calibrationTable, descriptorSampleTable, parameterSampleTable } from '../../analysis/errors.js';
 import { writeTableCsv, writeTableParquet } from '../../io/table.js';
-import { BackendUnavailableError, initBackend, type BackendPreference } from '../../cnn/backend/index.js';
 import { disposeEstimator, EstimatorFileError, loadEstimator } from '../../cnn/estimator.js';
-import { DatasetError, openDataset } from '../../dataset/index.js';
 import { intFlag, parseCommandArgs, requireFlag } from '../args.js';
 import { UserError } from '../errors.js';
+import { backendFlag, openDatasetFor, startBackend } from '../resources.js';
 import { progressBar, type ProgressBar } from '../progress.js';
-
-const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
 export async function run(argv: string[]): Promise<number> {
   const { values } = parseCommandArgs('evaluate', argv, {
@@ -39,26 +36,12 @@ export async function run(argv: string[]): Promise<number> {
   const maxSamples = values['max-samples'] === undefined ? undefined : intFlag('evaluate', 'max-samples', values['max-samples'] as string, 0, 1);
   const workers = intFlag('evaluate', 'workers', values.workers as string | undefined, 2, 0);
   const projections = intFlag('evaluate', 'projections', values.projections as string | undefined, 16, 1);
-  const backendPref = (values.backend as string | undefined) ?? 'auto';
-  if (!BACKENDS.includes(backendPref)) throw new UserError(`aggstem evaluate: --backend must be one of ${BACKENDS.join(', ')}, got "${backendPref}"`);
+  const backendPref = backendFlag('evaluate', values.backend as string | undefined);
   const quiet = Boolean(values.quiet);
   const say = (m: string) => { if (!quiet) process.stderr.write(m + '\n'); };
 
-  let ds;
-  try {
-    ds = openDataset(dataDir);
-  } catch (e) {
-    if (e instanceof DatasetError) throw new UserError(`aggstem evaluate: ${e.message}`);
-    throw e;
-  }
-  let be;
-  try {
-    be = await initBackend(backendPref as BackendPreference);
-  } catch (e) {
-    if (e instanceof BackendUnavailableError) throw new UserError(`aggstem evaluate: ${e.message}`);
-    throw e;
-  }
-  say(`backend: ${be.name} (${be.reason})`);
+  const ds = openDatasetFor('evaluate', dataDir);
+  const be = await startBackend('evaluate', backendPref, say);
   let estimator;
   try {
     estimator = await loadEstimator(modelDir);

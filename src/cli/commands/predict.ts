@@ -23,7 +23,6 @@ import { aggregateFigure, plotlyHtml } from '../../../kernel-ext/aggregate-figur
 import { escapeHtml } from '../../../kernel-ext/mime.js';
 import { paramsFromEstimate } from '../../analysis/evaluate.js';
 import { digitalTwins, type DigitalTwinResult } from '../../analysis/twins.js';
-import { BackendUnavailableError, initBackend, type BackendPreference } from '../../cnn/backend/index.js';
 import { disposeEstimator, EstimatorFileError, EstimatorInputError, loadEstimator, predictBatch, readEstimatorMeta, type EstimatorImage, type EstimatorMeta, type ParamEstimate } from '../../cnn/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { ImageFormatError } from '../../io/errors.js';
@@ -36,9 +35,9 @@ import { isAggstemBeamFraction, modelInputSpec, prepareImage, PreprocessError, t
 import { MicroscopeConfigError, validateMicroscopeConfig } from '../../stem/config.js';
 import { intFlag, numberFlag, parseCommandArgs, requireFlag } from '../args.js';
 import { UserError } from '../errors.js';
+import { backendFlag, startBackend } from '../resources.js';
 import { progressBar } from '../progress.js';
 
-const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'];
 
 interface Item {
   file: string;
@@ -185,8 +184,7 @@ export async function run(argv: string[]): Promise<number> {
   );
   const modelDir = resolveModelDir(requireFlag('predict', 'model', values.model as string | undefined));
   if (positionals.length === 0) throw new UserError('aggstem predict: give at least one image FILE (dm3, dm4, mrc, emd, tif, png or npy)');
-  const backendPref = (values.backend as string | undefined) ?? 'auto';
-  if (!BACKENDS.includes(backendPref)) throw new UserError(`aggstem predict: --backend must be one of ${BACKENDS.join(', ')}, got "${backendPref}"`);
+  const backendPref = backendFlag('predict', values.backend as string | undefined);
   const flags: LevelFlags = { normalised: Boolean(values.normalised) };
   const pixelFlag = optionalNumber('pixel-size', values['pixel-size']);
   if (pixelFlag !== undefined && !(pixelFlag > 0)) throw new UserError(`aggstem predict: --pixel-size must be > 0 nm, got ${pixelFlag}`);
@@ -233,14 +231,7 @@ export async function run(argv: string[]): Promise<number> {
   const items: Item[] = [];
   for (const f of positionals) items.push(...(await readItems(f, flags, meta)));
 
-  let be;
-  try {
-    be = await initBackend(backendPref as BackendPreference);
-  } catch (e) {
-    if (e instanceof BackendUnavailableError) throw new UserError(`aggstem predict: ${e.message}`);
-    throw e;
-  }
-  if (!values.json) note(`backend: ${be.name} (${be.reason})`);
+  await startBackend('predict', backendPref, (line) => { if (!values.json) note(line); });
   let est;
   try {
     est = await loadEstimator(modelDir);

@@ -9,14 +9,13 @@
  * NLL and RMSE, learning rate, speed, ETA). Ctrl-C stops at the next batch; the last finished epoch
  * is checkpointed, and `--resume` continues the same run.
  */
-import { BackendUnavailableError, initBackend, type BackendPreference } from '../../cnn/backend/index.js';
 import { countParameters, datasetSource, trainEstimator, TrainConfigError, type NetworkPreset } from '../../cnn/index.js';
-import { DatasetError, openDataset } from '../../dataset/index.js';
+import { DatasetError } from '../../dataset/index.js';
 import { intFlag, numberFlag, parseCommandArgs, requireFlag } from '../args.js';
 import { UserError } from '../errors.js';
+import { backendFlag, openDatasetFor, startBackend } from '../resources.js';
 import { formatSeconds, progressBar, type ProgressBar } from '../progress.js';
 
-const BACKENDS = ['auto', 'tensorflow', 'wasm', 'cpu'];
 const NETWORKS = ['quick', 'paper', 'tiny'];
 
 function parseSeed(text: string): string | number {
@@ -45,8 +44,7 @@ export async function run(argv: string[]): Promise<number> {
   });
   const dataDir = requireFlag('train', 'data', values.data as string | undefined);
   const outDir = requireFlag('train', 'out', values.out as string | undefined);
-  const backendPref = (values.backend as string | undefined) ?? 'auto';
-  if (!BACKENDS.includes(backendPref)) throw new UserError(`aggstem train: --backend must be one of ${BACKENDS.join(', ')}, got "${backendPref}"`);
+  const backendPref = backendFlag('train', values.backend as string | undefined);
   const network = values.network as string | undefined;
   if (network !== undefined && !NETWORKS.includes(network)) throw new UserError(`aggstem train: --network must be one of ${NETWORKS.join(', ')}, got "${network}"`);
   const epochs = intFlag('train', 'epochs', values.epochs as string | undefined, 30, 1);
@@ -61,21 +59,8 @@ export async function run(argv: string[]): Promise<number> {
   const quiet = Boolean(values.quiet);
   const say = (m: string) => { if (!quiet) process.stderr.write(m + '\n'); };
 
-  let ds;
-  try {
-    ds = openDataset(dataDir);
-  } catch (e) {
-    if (e instanceof DatasetError) throw new UserError(`aggstem train: ${e.message}`);
-    throw e;
-  }
-  let be;
-  try {
-    be = await initBackend(backendPref as BackendPreference);
-  } catch (e) {
-    if (e instanceof BackendUnavailableError) throw new UserError(`aggstem train: ${e.message}`);
-    throw e;
-  }
-  say(`backend: ${be.name} (${be.reason})`);
+  const ds = openDatasetFor('train', dataDir);
+  const be = await startBackend('train', backendPref, say);
   const source = datasetSource(ds, { augment: !values['no-augment'], freshNoise: !values['no-fresh-noise'] });
   say(`data: ${ds.dir} — ${source.info.counts.train} train / ${source.info.counts.val} val images of ${ds.imageSize}×${ds.imageSize} px at ${ds.pixelSizeNm} nm; parameters: ${source.paramNames.join(', ')}`);
 
