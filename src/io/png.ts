@@ -54,7 +54,9 @@ function encodeGrey(fn: string, data: Uint8Array | Uint16Array, depth: 8 | 16, w
     text[PNG_PIXEL_SIZE_KEY] = String(meta.pixelSizeNm);
     phys = pHYsChunk(meta.pixelSizeNm);
   }
-  const png = fastPngEncode({ width, height, data, depth, channels: 1, text });
+  // Deflate level 1 instead of fast-png's 3: ~20 % faster on noisy 16-bit counts (the bulk of a
+  // simulation's write time) for files ~1.5 % larger; noise compresses poorly at any level.
+  const png = fastPngEncode({ width, height, data, depth, channels: 1, text }, { zlib: { level: 1 } });
   if (!phys) return png;
   // IHDR is always first: 8-byte signature + 4 length + 4 type + 13 data + 4 CRC = 33 bytes.
   const out = new Uint8Array(png.length + phys.length);

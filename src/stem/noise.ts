@@ -54,9 +54,14 @@ const ZIG = (() => {
  * polar method's log and sqrt per pair would dominate the cost.
  */
 export function normalZiggurat(rng: RandomStream): number {
+  return zigguratFrom(rng, rng.uint32());
+}
+
+/** The ziggurat given its first uint32 `u0` (the noise loop inlines the common layer test). */
+function zigguratFrom(rng: RandomStream, u0: number): number {
   const { k, w, f } = ZIG;
-  for (;;) {
-    const u = rng.uint32();
+  for (let first = true; ; first = false) {
+    const u = first ? u0 : rng.uint32();
     const i = u & 127;
     const j = u >>> 8;
     const sign = u & 128 ? -1 : 1;
@@ -104,13 +109,14 @@ const POISSON_TABLES = (() => {
   return { cdf, guide };
 })();
 
-function poissonSmall(rng: RandomStream, lambda: number): number {
+/** Poisson(λ), 0 < λ < 10, given its first uniform `u0` (redraws, if any, come from `rng`). */
+function poissonSmallFrom(rng: RandomStream, lambda: number, u0: number): number {
   const { cdf, guide } = POISSON_TABLES;
   const m = Math.floor(lambda * GRID);
   const delta = lambda - m / GRID;
   const o = m * KMAX;
-  for (;;) {
-    const u = rng.double();
+  for (let first = true; ; first = false) {
+    const u = first ? u0 : rng.double();
     let k = guide[m * GUIDE + Math.floor(u * GUIDE)]!;
     while (u > cdf[o + k]!) k++;
     if (k === KMAX - 1) continue;
@@ -151,14 +157,41 @@ export function addNoise(
   const g2c2 = g * g * c * c, sr2 = sr * sr;
   const norm = 1 / (g * N0);
   const gaussian = g2c2 > 0 || sr2 > 0;
+  // The common paths of poissonSmallFrom and the ziggurat are inlined below (same draws, same results;
+  // the rare paths call the functions above with the numbers already drawn), as is a table of the
+  // Gaussian scale √(g²c²N + σ_r²) for small N: this loop runs once per pixel.
+  const { cdf, guide } = POISSON_TABLES;
+  const { k: zk, w: zw } = ZIG;
+  const SD_TABLE = 256;
+  const sdOf = new Float64Array(SD_TABLE);
+  for (let N = 0; N < SD_TABLE; N++) sdOf[N] = Math.sqrt(g2c2 * N + sr2);
   for (let i = 0; i < n; i++) {
     const v = clean[i]!;
     // Negative intensities (e.g. from a user's filtered image) count as 0; NaN is an error.
     const lambda = v > 0 ? N0 * v : 0;
     if (!(lambda <= 2 ** 52) || v !== v) throw new RangeError(`addNoise: clean[${i}] = ${v} gives no valid Poisson mean (need a finite intensity)`);
-    const N = lambda === 0 ? 0 : lambda < 10 ? poissonSmall(rng, lambda) : poissonPtrs(rng, lambda);
+    let N: number;
+    if (lambda === 0) N = 0;
+    else if (lambda < 10) {
+      const u = rng.double();
+      const m = Math.floor(lambda * GRID);
+      const o = m * KMAX;
+      let k = guide[m * GUIDE + Math.floor(u * GUIDE)]!;
+      while (u > cdf[o + k]!) k++;
+      const delta = lambda - m / GRID;
+      if (k === KMAX - 1 || delta === 0) N = poissonSmallFrom(rng, lambda, u);
+      else {
+        const lo = k > 0 ? cdf[o + k - 1]! : 0;
+        N = (u - lo) / (cdf[o + k]! - lo) <= 1 - delta ? k : poissonSmallFrom(rng, lambda, u);
+      }
+    } else N = poissonPtrs(rng, lambda);
     let s = g * N + offset;
-    if (gaussian) s += Math.sqrt(g2c2 * N + sr2) * normalZiggurat(rng);
+    if (gaussian) {
+      const u = rng.uint32() | 0; // the same bits as an int32, which V8 keeps unboxed
+      const zi = u & 127, zj = u >>> 8;
+      const z = zj < zk[zi]! ? (u & 128 ? -1 : 1) * zj * zw[zi]! : zigguratFrom(rng, u >>> 0);
+      s += (N < SD_TABLE ? sdOf[N]! : Math.sqrt(g2c2 * N + sr2)) * z;
+    }
     const S = s <= 0 ? 0 : s >= 65535 ? 65535 : Math.round(s);
     counts[i] = S;
     noisy[i] = (S - offset) * norm;
