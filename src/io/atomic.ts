@@ -36,6 +36,8 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
  */
 export interface AtomicWriter {
   write(chunk: string | Uint8Array): void;
+  /** Writes bytes at an absolute offset (e.g. patching a header); does not move the append position. */
+  writeAt(chunk: Uint8Array, position: number): void;
   commit(): void;
   abort(): void;
 }
@@ -50,6 +52,11 @@ export function atomicWriter(path: string): AtomicWriter {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
       let off = 0;
       while (off < buf.length) off += writeSync(fd, buf, off, buf.length - off);
+    },
+    writeAt(chunk, position) {
+      if (fd === null) throw new Error(`atomicWriter(${path}): already closed`);
+      let off = 0;
+      while (off < chunk.length) off += writeSync(fd, chunk, off, chunk.length - off, position + off);
     },
     commit() {
       if (fd === null) return;

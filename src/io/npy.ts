@@ -7,9 +7,8 @@
  * (v3: UTF-8) dict `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }` padded with spaces
  * and ending in `\n` so that the data start is a multiple of 64 bytes; then the raw array bytes.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, readSync, renameSync, rmSync, writeSync, fstatSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { tempPathFor, writeFileAtomic } from './atomic.js';
+import { closeSync, openSync, readSync, fstatSync, readFileSync } from 'node:fs';
+import { atomicWriter, writeFileAtomic } from './atomic.js';
 import { ImageFormatError } from './errors.js';
 
 /** Typed arrays that `.npy` files are written from and decoded to. */
@@ -356,21 +355,15 @@ export function openNpyStack(path: string, dtype: NpyDtype | string, frameShape:
   const descr = descrOf(info);
   // Reserve room for a 20-digit count so that the final header has the same length.
   const headerLen = encodeHeader(descr, ['9'.repeat(20), ...frameShape]).length;
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = tempPathFor(path);
-  let fd: number | null = openSync(tmp, 'w');
+  const out = atomicWriter(path);
+  let open = true;
   let count = 0;
   let pos = headerLen;
   const scratch = new info.ctor(perFrame);
-  const writeAll = (b: Uint8Array, at: number): void => {
-    let off = 0;
-    while (off < b.length) off += writeSync(fd!, b, off, b.length - off, at + off);
-  };
   try {
-    writeAll(encodeHeader(descr, [0, ...frameShape], headerLen), 0);
+    out.writeAt(encodeHeader(descr, [0, ...frameShape], headerLen), 0);
   } catch (e) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
+    out.abort();
     throw e;
   }
   const self: NpyStackWriter = {
@@ -381,7 +374,7 @@ export function openNpyStack(path: string, dtype: NpyDtype | string, frameShape:
       return count;
     },
     append(frame) {
-      if (fd === null) throw new Error(`NpyStackWriter(${path}): already committed or aborted`);
+      if (!open) throw new Error(`NpyStackWriter(${path}): already committed or aborted`);
       if (frame.length !== perFrame) {
         throw new RangeError(`NpyStackWriter(${path}): frame has ${frame.length} elements, expected ${perFrame} ([${frameShape.join(', ')}])`);
       }
@@ -392,22 +385,19 @@ export function openNpyStack(path: string, dtype: NpyDtype | string, frameShape:
         arr = scratch;
       }
       const b = littleEndianBytes(arr);
-      writeAll(b, pos);
+      out.writeAt(b, pos);
       pos += b.length;
       count++;
     },
     commit() {
-      if (fd === null) throw new Error(`NpyStackWriter(${path}): already committed or aborted`);
-      writeAll(encodeHeader(descr, [count, ...frameShape], headerLen), 0);
-      fsyncSync(fd);
-      closeSync(fd);
-      fd = null;
-      renameSync(tmp, path);
+      if (!open) throw new Error(`NpyStackWriter(${path}): already committed or aborted`);
+      out.writeAt(encodeHeader(descr, [count, ...frameShape], headerLen), 0);
+      out.commit();
+      open = false;
     },
     abort() {
-      if (fd !== null) closeSync(fd);
-      fd = null;
-      rmSync(tmp, { force: true });
+      out.abort();
+      open = false;
     },
   };
   return self;
