@@ -11,7 +11,7 @@
  * Hand-written rather than taken from a library because the sampler must draw from our seeded
  * {@link RandomStream} and it sits in the per-pixel hot loop of the STEM noise model.
  */
-import type { RandomStream } from './index.js';
+import type { UniformSource } from './index.js';
 
 const LOG_FACTORIAL_TABLE_SIZE = 256;
 // ln k! for small k, summed exactly once at load (a constant table, not mutable state).
@@ -36,7 +36,7 @@ export function logFactorial(k: number): number {
  * One Poisson(λ) variate from `rng`. Exact for every λ ≥ 0 (inversion below 10, Hörmann's PTRS
  * from 10 up). Throws a RangeError for negative, NaN or infinite λ, or λ above 2^52.
  */
-export function poisson(rng: RandomStream, lambda: number): number {
+export function poisson(rng: UniformSource, lambda: number): number {
   if (!(lambda >= 0) || lambda > 2 ** 52) {
     throw new RangeError(`poisson: lambda must be a finite number in [0, 2^52], got ${lambda}`);
   }
@@ -45,7 +45,7 @@ export function poisson(rng: RandomStream, lambda: number): number {
 }
 
 /** Inversion for small λ (callers guarantee 0 < λ < 10, so e^−λ > 4.5e-5 does not underflow). */
-export function poissonInversion(rng: RandomStream, lambda: number): number {
+export function poissonInversion(rng: UniformSource, lambda: number): number {
   const p0 = Math.exp(-lambda);
   for (;;) {
     const u = rng.double();
@@ -64,7 +64,7 @@ export function poissonInversion(rng: RandomStream, lambda: number): number {
 }
 
 /** Hörmann's PTRS for λ ≥ 10. */
-export function poissonPtrs(rng: RandomStream, lambda: number): number {
+export function poissonPtrs(rng: UniformSource, lambda: number): number {
   const slam = Math.sqrt(lambda);
   const loglam = Math.log(lambda);
   const b = 0.931 + 2.53 * slam;

@@ -11,7 +11,7 @@
  * rounding to integer counts), as long as nothing is clipped.
  */
 import { poissonPtrs } from '../random/poisson.js';
-import type { RandomStream } from '../random/index.js';
+import { fastUniforms, type RandomStream, type UniformSource } from '../random/index.js';
 import type { MicroscopeConfig } from './config.js';
 
 /** Noisy outputs for one clean image. */
@@ -53,12 +53,12 @@ const ZIG = (() => {
  * are sampled exactly by rejection with `double()`. Used in the per-pixel noise loop, where the
  * polar method's log and sqrt per pair would dominate the cost.
  */
-export function normalZiggurat(rng: RandomStream): number {
+export function normalZiggurat(rng: UniformSource): number {
   return zigguratFrom(rng, rng.uint32());
 }
 
 /** The ziggurat given its first uint32 `u0` (the noise loop inlines the common layer test). */
-function zigguratFrom(rng: RandomStream, u0: number): number {
+function zigguratFrom(rng: UniformSource, u0: number): number {
   const { k, w, f } = ZIG;
   for (let first = true; ; first = false) {
     const u = first ? u0 : rng.uint32();
@@ -88,10 +88,12 @@ const GRID = 16;
 const LEVELS = 10 * GRID;
 const KMAX = 64;
 const GUIDE = 32;
+// Level m's CDF F(0..KMAX−1) starts at m·ROW + 1 behind a 0, so F(k − 1) needs no k > 0 test.
+const ROW = KMAX + 1;
 const POISSON_TABLES = (() => {
-  const cdf = new Float64Array(LEVELS * KMAX), guide = new Uint8Array(LEVELS * GUIDE);
+  const cdf = new Float64Array(LEVELS * ROW), guide = new Uint8Array(LEVELS * GUIDE);
   for (let m = 0; m < LEVELS; m++) {
-    const lam = m / GRID, o = m * KMAX;
+    const lam = m / GRID, o = m * ROW + 1;
     let p = Math.exp(-lam), c = p;
     for (let k = 0; k < KMAX; k++) {
       cdf[o + k] = c;
@@ -110,18 +112,18 @@ const POISSON_TABLES = (() => {
 })();
 
 /** Poisson(λ), 0 < λ < 10, given its first uniform `u0` (redraws, if any, come from `rng`). */
-function poissonSmallFrom(rng: RandomStream, lambda: number, u0: number): number {
+function poissonSmallFrom(rng: UniformSource, lambda: number, u0: number): number {
   const { cdf, guide } = POISSON_TABLES;
   const m = Math.floor(lambda * GRID);
   const delta = lambda - m / GRID;
-  const o = m * KMAX;
+  const o = m * ROW + 1;
   for (let first = true; ; first = false) {
     const u = first ? u0 : rng.double();
     let k = guide[m * GUIDE + Math.floor(u * GUIDE)]!;
     while (u > cdf[o + k]!) k++;
     if (k === KMAX - 1) continue;
     if (delta === 0) return k;
-    const lo = k > 0 ? cdf[o + k - 1]! : 0;
+    const lo = cdf[o + k - 1]!;
     const r = (u - lo) / (cdf[o + k]! - lo);
     if (r <= 1 - delta) return k;
     let p = Math.exp(-delta), c = p, y = 0;
@@ -137,9 +139,10 @@ function poissonSmallFrom(rng: RandomStream, lambda: number, u0: number): number
 /**
  * Draws shot noise and detector noise for a clean HAADF-fraction image `clean` (values in [0, 1);
  * negative values count as 0) using `config.doseElectronsPerPx` and `config.detector`. The training
- * loop can call this every
- * epoch on the stored clean image; `simulateImage` calls it with `deriveStream(rng, 'noise')`, so
- * the same stream reproduces its `counts` exactly. Pass `out` to reuse buffers.
+ * loop can call this every epoch on the stored clean image; `simulateImage` calls it with
+ * `deriveStream(rng, 'noise')`, so the same stream reproduces its `counts` exactly. The per-pixel
+ * numbers come from a xoshiro128** source seeded from `rng` ({@link fastUniforms}). Pass `out` to
+ * reuse buffers.
  */
 export function addNoise(
   clean: ArrayLike<number>,
@@ -154,47 +157,64 @@ export function addNoise(
   const { gain: g, gainCv: c, offset, readNoise: sr } = config.detector;
   if (!(N0 > 0)) throw new RangeError(`addNoise: doseElectronsPerPx must be > 0, got ${N0}`);
   if (!(g > 0)) throw new RangeError(`addNoise: detector.gain must be > 0, got ${g}`);
-  const g2c2 = g * g * c * c, sr2 = sr * sr;
-  const norm = 1 / (g * N0);
-  const gaussian = g2c2 > 0 || sr2 > 0;
-  // The common paths of poissonSmallFrom and the ziggurat are inlined below (same draws, same results;
-  // the rare paths call the functions above with the numbers already drawn), as is a table of the
-  // Gaussian scale √(g²c²N + σ_r²) for small N: this loop runs once per pixel.
-  const { cdf, guide } = POISSON_TABLES;
-  const { k: zk, w: zw } = ZIG;
-  const SD_TABLE = 256;
-  const sdOf = new Float64Array(SD_TABLE);
-  for (let N = 0; N < SD_TABLE; N++) sdOf[N] = Math.sqrt(g2c2 * N + sr2);
-  for (let i = 0; i < n; i++) {
-    const v = clean[i]!;
-    // Negative intensities (e.g. from a user's filtered image) count as 0; NaN is an error.
-    const lambda = v > 0 ? N0 * v : 0;
-    if (!(lambda <= 2 ** 52) || v !== v) throw new RangeError(`addNoise: clean[${i}] = ${v} gives no valid Poisson mean (need a finite intensity)`);
-    let N: number;
-    if (lambda === 0) N = 0;
-    else if (lambda < 10) {
-      const u = rng.double();
-      const m = Math.floor(lambda * GRID);
-      const o = m * KMAX;
-      let k = guide[m * GUIDE + Math.floor(u * GUIDE)]!;
-      while (u > cdf[o + k]!) k++;
-      const delta = lambda - m / GRID;
-      if (k === KMAX - 1 || delta === 0) N = poissonSmallFrom(rng, lambda, u);
-      else {
-        const lo = k > 0 ? cdf[o + k - 1]! : 0;
-        N = (u - lo) / (cdf[o + k]! - lo) <= 1 - delta ? k : poissonSmallFrom(rng, lambda, u);
-      }
-    } else N = poissonPtrs(rng, lambda);
-    let s = g * N + offset;
-    if (gaussian) {
-      const u = rng.uint32() | 0; // the same bits as an int32, which V8 keeps unboxed
-      const zi = u & 127, zj = u >>> 8;
-      const z = zj < zk[zi]! ? (u & 128 ? -1 : 1) * zj * zw[zi]! : zigguratFrom(rng, u >>> 0);
-      s += (N < SD_TABLE ? sdOf[N]! : Math.sqrt(g2c2 * N + sr2)) * z;
-    }
-    const S = s <= 0 ? 0 : s >= 65535 ? 65535 : Math.round(s);
-    counts[i] = S;
-    noisy[i] = (S - offset) * norm;
-  }
+  // Typed input gets a monomorphic copy of the loop; anything else is read through a Float64Array.
+  const src = clean instanceof Float32Array || clean instanceof Float64Array ? clean : Float64Array.from(clean);
+  if (src instanceof Float32Array) noiseLoop32(src, N0, g, c, offset, sr, fastUniforms(rng), counts, noisy);
+  else noiseLoop64(src, N0, g, c, offset, sr, fastUniforms(rng), counts, noisy);
   return { counts, noisy };
 }
+
+type NoiseLoop<A> = (
+  clean: A, N0: number, g: number, c: number, offset: number, sr: number, u: UniformSource, counts: Uint16Array, noisy: Float32Array,
+) => void;
+
+// The common paths of poissonSmallFrom and the ziggurat are inlined below (same draws, same
+// results; the rare paths call the functions above with the numbers already drawn), as is a table
+// of the Gaussian scale √(g²c²N + σ_r²) for small N: this loop runs once per pixel. Built twice
+// (Float32Array and Float64Array input) so V8 sees one array type per copy.
+function makeNoiseLoop<A extends Float32Array | Float64Array>(): NoiseLoop<A> {
+  return (clean, N0, g, c, offset, sr, u, counts, noisy) => {
+    const n = clean.length;
+    const g2c2 = g * g * c * c, sr2 = sr * sr;
+    const norm = 1 / (g * N0);
+    const gaussian = g2c2 > 0 || sr2 > 0;
+    const { cdf, guide } = POISSON_TABLES;
+    const { k: zk, w: zw } = ZIG;
+    const SD_TABLE = 256;
+    const sdOf = new Float64Array(SD_TABLE);
+    for (let N = 0; N < SD_TABLE; N++) sdOf[N] = Math.sqrt(g2c2 * N + sr2);
+    for (let i = 0; i < n; i++) {
+      const v = clean[i]!;
+      // Negative intensities (e.g. from a user's filtered image) count as 0; NaN is an error.
+      const lambda = v > 0 ? N0 * v : 0;
+      if (!(lambda <= 2 ** 52) || v !== v) throw new RangeError(`addNoise: clean[${i}] = ${v} gives no valid Poisson mean (need a finite intensity)`);
+      let N: number;
+      if (lambda === 0) N = 0;
+      else if (lambda < 10) {
+        const x = u.double();
+        const m = (lambda * GRID) | 0;
+        const o = m * ROW + 1;
+        let k = guide[m * GUIDE + ((x * GUIDE) | 0)]!;
+        while (x > cdf[o + k]!) k++;
+        const delta = lambda - m / GRID;
+        // The squeeze (x − F(k−1))/p(k) ≤ 1 − δ, multiplied out (p(k) > 0).
+        const lo = cdf[o + k - 1]!;
+        N = x - lo <= (1 - delta) * (cdf[o + k]! - lo) && k !== KMAX - 1 ? k : poissonSmallFrom(u, lambda, x);
+      } else N = poissonPtrs(u, lambda);
+      let s = g * N + offset;
+      if (gaussian) {
+        const b = u.uint32() | 0; // the same bits as an int32, which V8 keeps unboxed
+        const zi = b & 127, zj = b >>> 8;
+        // Sign 1 − 2·bit7 without a (mispredicted half the time) branch.
+        const z = zj < zk[zi]! ? (1 - ((b >>> 6) & 2)) * zj * zw[zi]! : zigguratFrom(u, b >>> 0);
+        s += (N < SD_TABLE ? sdOf[N]! : Math.sqrt(g2c2 * N + sr2)) * z;
+      }
+      const S = s <= 0 ? 0 : s >= 65535 ? 65535 : Math.round(s);
+      counts[i] = S;
+      noisy[i] = (S - offset) * norm;
+    }
+  };
+}
+
+const noiseLoop32 = makeNoiseLoop<Float32Array>();
+const noiseLoop64 = makeNoiseLoop<Float64Array>();
