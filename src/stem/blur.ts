@@ -65,12 +65,13 @@ export function createBlurScratch(): BlurScratch {
 
 /**
  * Separable convolution of a W × H image with the 1-D `kernel` along x and then y (reflecting
- * boundaries). `src` and `out` may be the same array. Returns `out`.
+ * boundaries). `src` and `out` may be the same array; `out` may be a Float32Array (the simulator
+ * writes its float32 output image directly). Returns `out`.
  */
-export function convolveSeparable(
+export function convolveSeparable<T extends Float64Array | Float32Array = Float64Array>(
   src: ArrayLike<number>, widthPx: number, heightPx: number, kernel: Float64Array,
-  out: Float64Array = new Float64Array(widthPx * heightPx), scratch: BlurScratch = createBlurScratch(),
-): Float64Array {
+  out: T = new Float64Array(widthPx * heightPx) as T, scratch: BlurScratch = createBlurScratch(),
+): T {
   const W = widthPx, H = heightPx, r = (kernel.length - 1) >> 1;
   if (r === 0) {
     const k0 = kernel[0]!;
@@ -103,15 +104,24 @@ export function convolveSeparable(
     }
   }
   // Columns: each output row is a weighted sum of whole (reflected) input rows, which walks
-  // memory contiguously instead of striding down columns.
+  // memory contiguously instead of striding down columns; summed in Float64 before the one store.
+  if (scratch.line.length < W) scratch.line = new Float64Array(W);
+  const acc = scratch.line;
   for (let j = 0; j < H; j++) {
     const o = j * W;
+    if (K === 3) {
+      const a = reflectIndex(j - 1, H) * W, b = j * W, c = reflectIndex(j + 1, H) * W;
+      const k0 = kernel[0]!, k1 = kernel[1]!, k2 = kernel[2]!;
+      for (let i = 0; i < W; i++) out[o + i] = k0 * tmp[a + i]! + k1 * tmp[b + i]! + k2 * tmp[c + i]!;
+      continue;
+    }
     const r0 = reflectIndex(j - r, H) * W, k0 = kernel[0]!;
-    for (let i = 0; i < W; i++) out[o + i] = k0 * tmp[r0 + i]!;
+    for (let i = 0; i < W; i++) acc[i] = k0 * tmp[r0 + i]!;
     for (let k = 1; k < K; k++) {
       const rk = reflectIndex(j + k - r, H) * W, wk = kernel[k]!;
-      for (let i = 0; i < W; i++) out[o + i] += wk * tmp[rk + i]!;
+      for (let i = 0; i < W; i++) acc[i] += wk * tmp[rk + i]!;
     }
+    for (let i = 0; i < W; i++) out[o + i] = acc[i]!;
   }
   return out;
 }
