@@ -19,7 +19,7 @@ export type PathSegment = string | number;
 
 /** A source of uniform random numbers (what samplers need; see {@link RandomStream}). */
 export interface UniformSource {
-  /** Uniform double in (0, 1) with 53 bits of resolution. */
+  /** Uniform double in (0, 1) (53 bits of resolution for streams, 52 for {@link fastUniforms}). */
   double(): number;
   /** Uniform unsigned 32-bit integer. */
   uint32(): number;
@@ -125,9 +125,10 @@ class Xoshiro128Source implements UniformSource {
   }
 
   double(): number {
-    // 53 bits, centred in their interval: never exactly 0 or 1, mean exactly 1/2.
-    const hi = this.next() >>> 11, lo = this.next() >>> 0;
-    return (hi * 4294967296 + lo) * 2 ** -53 + 2 ** -54;
+    // 52 bits, centred in their interval: (k + ½)·2⁻⁵² is exact in double for every k < 2⁵², so the
+    // result is never 0 or 1 and its mean is exactly 1/2 (53 bits + ½ would round, even up to 1).
+    const hi = this.next() >>> 12, lo = this.next() >>> 0;
+    return (hi * 4294967296 + lo + 0.5) * 2 ** -52;
   }
 
   uint32(): number {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import seedrandom from 'seedrandom';
 import {
   randomStream, deriveStream, uniform, integer, normal, lognormal, logUniformInt, shuffleInPlace,
-  unitVector, randomRotation, normalCdf, normalQuantile, erfc, int32Seed, streamFromKey,
+  unitVector, randomRotation, normalCdf, normalQuantile, erfc, int32Seed, streamFromKey, fastUniforms,
+  type RandomStream,
 } from '../../src/random/index.js';
 
 test('streams reproduce seedrandom xor4096 bit for bit (doubles and uint32s interleaved)', () => {
@@ -153,4 +154,55 @@ test('streamFromKey rebuilds a stream from its key; junk keys are rejected', asy
   assert.equal(b.key, a.key);
   assert.equal(a.double(), b.double());
   assert.throws(() => streamFromKey('nope'), /64-hex-digit/);
+});
+
+/** xoshiro128** written out with BigInt-free 32-bit arithmetic from the reference C (Blackman & Vigna). */
+function xoshiroReference(seed: number[], count: number): number[] {
+  const s = Uint32Array.from(seed);
+  const rotl = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0;
+  const out: number[] = [];
+  for (let i = 0; i < count; i++) {
+    out.push(Number((BigInt(rotl(Number((BigInt(s[1]!) * 5n) & 0xffffffffn), 7)) * 9n) & 0xffffffffn));
+    const t = (s[1]! << 9) >>> 0;
+    s[2]! ^= s[0]!; s[3]! ^= s[1]!; s[1]! ^= s[2]!; s[0]! ^= s[3]!; s[2]! ^= t;
+    s[3] = rotl(s[3]!, 11);
+  }
+  return out;
+}
+
+test('fastUniforms is xoshiro128** seeded with the next four uint32s of the stream', () => {
+  const rng = randomStream('fast', 1);
+  const seed = (() => { const r = streamFromKey(rng.key); return [r.uint32(), r.uint32(), r.uint32(), r.uint32()]; })();
+  const u = fastUniforms(rng);
+  const ref = xoshiroReference(seed, 1000);
+  for (let i = 0; i < 1000; i++) assert.equal(u.uint32(), ref[i], `output ${i}`);
+  // Reproducible from the same stream position; a different stream differs.
+  const a = fastUniforms(randomStream('fast', 2)), b = fastUniforms(randomStream('fast', 2)), c = fastUniforms(randomStream('fast', 3));
+  const xa = Array.from({ length: 50 }, () => a.double()), xb = Array.from({ length: 50 }, () => b.double());
+  assert.deepEqual(xa, xb);
+  assert.notDeepEqual(xa, Array.from({ length: 50 }, () => c.double()));
+  // The all-zero state (xoshiro's fixed point) is never used.
+  const zeros: RandomStream = { key: '0'.repeat(64), double: () => 0.5, uint32: () => 0 };
+  const z = fastUniforms(zeros);
+  assert.ok(Array.from({ length: 8 }, () => z.uint32()).some((v) => v !== 0));
+});
+
+test('fastUniforms.double is uniform on (0, 1): mean, KS at alpha = 0.001, and 16-bin chi-square of the low bits', () => {
+  const u = fastUniforms(randomStream('fast-uniform'));
+  const n = 50000;
+  const xs = Float64Array.from({ length: n }, () => u.double());
+  const low = new Array(16).fill(0);
+  for (const x of xs) low[Math.floor(x * 2 ** 52) & 15]++;
+  xs.sort();
+  assert.ok(xs[0]! > 0 && xs[n - 1]! < 1);
+  // The extremes of the construction stay strictly inside (0, 1).
+  assert.ok((0 + 0.5) * 2 ** -52 > 0 && (2 ** 52 - 1 + 0.5) * 2 ** -52 < 1);
+  let mean = 0; for (const x of xs) mean += x; mean /= n;
+  assert.ok(Math.abs(mean - 0.5) < 4 * Math.sqrt(1 / 12 / n), `mean ${mean}`);
+  let d = 0; xs.forEach((x, i) => { d = Math.max(d, Math.abs((i + 1) / n - x), Math.abs(x - i / n)); });
+  assert.ok(d < 1.95 / Math.sqrt(n), `KS D = ${d}`);
+  // The lowest 4 of the 52 bits come from the second 32-bit word: chi-square, 15 dof, p > 0.001 (37.70).
+  const e = n / 16;
+  const chi2 = low.reduce((acc, c) => acc + (c - e) ** 2 / e, 0);
+  assert.ok(chi2 < 37.7, `chi2 = ${chi2}`);
 });
