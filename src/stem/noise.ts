@@ -87,7 +87,7 @@ function zigguratFrom(rng: UniformSource, u0: number): number {
 const GRID = 16;
 const LEVELS = 10 * GRID;
 const KMAX = 64;
-const GUIDE = 32;
+const GUIDE = 128;
 // Level m's CDF F(0..KMAX−1) starts at m·ROW + 1 behind a 0, so F(k − 1) needs no k > 0 test.
 const ROW = KMAX + 1;
 const POISSON_TABLES = (() => {
@@ -209,7 +209,8 @@ function makeNoiseLoop<A extends Float32Array | Float64Array>(): NoiseLoop<A> {
         const z = zj < zk[zi]! ? (1 - ((b >>> 6) & 2)) * zj * zw[zi]! : zigguratFrom(u, b >>> 0);
         s += (N < SD_TABLE ? sdOf[N]! : Math.sqrt(g2c2 * N + sr2)) * z;
       }
-      const S = s <= 0 ? 0 : s >= 65535 ? 65535 : Math.round(s);
+      // Round half up as floor(s + ½): Math.round's semantics for s > 0, at a fraction of its cost in V8.
+      const S = s <= 0 ? 0 : s >= 65535 ? 65535 : Math.floor(s + 0.5);
       counts[i] = S;
       noisy[i] = (S - offset) * norm;
     }

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomStream } from '../../src/random/index.js';
 import { simulateImage } from '../../src/stem/index.js';
-import { gaussianKernel1d, gaussianBlur, defocusKernel2d, convolve2dAdd } from '../../src/stem/blur.js';
+import { gaussianKernel1d, gaussianBlur, defocusKernel2d, convolve2dAdd, convolveSeparable } from '../../src/stem/blur.js';
 import { idealConfig, spheres, sum } from './helpers.js';
 
 test('every Gaussian kernel sums to 1, is symmetric and has the right variance', () => {
@@ -78,4 +78,17 @@ test('depth blur: a particle in focus is sharper than one 60 nm away, with the s
   // α·60 nm = 1.2 nm = 2.4 px against a 4 px sphere radius.
   assert.ok(a.peakR < 0.9 * a.peakL, `peaks ${a.peakL} ${a.peakR}`);
   assert.ok(Math.abs(a.peakL / b.peakL - 1) < 1e-5, `in-focus peak ${a.peakL} vs ${b.peakL}`);
+});
+
+test('convolveSeparable into a Float32Array equals the float64 result rounded once (3-tap and wide kernels)', () => {
+  const rng = randomStream('blur-f32');
+  const W = 41, H = 29;
+  const img = Float64Array.from({ length: W * H }, () => rng.double());
+  for (const sigma of [0.15, 0.2, 1.3]) {
+    const k = gaussianKernel1d(sigma);
+    const f64 = convolveSeparable(img, W, H, k);
+    const f32 = convolveSeparable(img, W, H, k, new Float32Array(W * H));
+    assert.ok(f32 instanceof Float32Array);
+    for (let i = 0; i < W * H; i++) assert.equal(f32[i], Math.fround(f64[i]!), `σ=${sigma}, pixel ${i}`);
+  }
 });

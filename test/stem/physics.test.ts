@@ -29,6 +29,23 @@ test('I(0) = 0, I(t) strictly increasing, concave and < 1, and −ln(1 − I) li
   assert.equal(opticalDensityFunction(cfg.materialB).linearPerNm, R_WO3);
 });
 
+test('haadfFraction matches −expm1(−D) to 2 ulp on both sides of its polynomial branch, and is monotone across it', () => {
+  const rng = randomStream('haadf-poly');
+  const ulp = (x: number) => x * 2 ** -52;
+  const ds = [1e-300, 1e-12, 1e-6, 0.015625 - 2 ** -60, 0.015625, 0.0156251, 0.5, 3, 40];
+  for (let i = 0; i < 20000; i++) ds.push(0.02 * rng.double(), 1e-8 * rng.double());
+  for (const D of ds) {
+    const ref = -Math.expm1(-D);
+    assert.ok(Math.abs(haadfFraction(D) - ref) <= 2 * ulp(ref), `D=${D}: ${haadfFraction(D)} vs ${ref}`);
+  }
+  let prev = 0;
+  for (let D = 0.0155; D < 0.0157; D += 1e-8) {
+    const I = haadfFraction(D);
+    assert.ok(I >= prev, `not monotone at D=${D}`);
+    prev = I;
+  }
+});
+
 test('sphere volume is recovered from the thickness map for any radius and sub-pixel offset', () => {
   const geo = { widthPx: 48, heightPx: 48, pixelSizeNm: 0.7 };
   for (const rPx of [0.4, 1, 2, 2.5, 3.3, 7.9, 15]) {
