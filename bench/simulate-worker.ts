@@ -1,6 +1,7 @@
-// Worker for bench/simulate.bench.ts: simulates `count` images of the given particles and reports
-// how long it took. Runs under tsx (the worker inherits the parent's --import tsx).
+// Worker for bench/simulate.bench.ts: simulates `count` images of the given particles and appends
+// each noisy and clean image to `.npy` stacks (the dataset's write path), then reports the time.
 import { parentPort, workerData } from 'node:worker_threads';
+import { openNpyStack } from '../src/io/npy.js';
 import { randomRotation, randomStream } from '../src/random/index.js';
 import { createStemWorkspace, microscopePreset, simulateImage } from '../src/stem/index.js';
 import type { Particles } from '../src/model/types.js';
@@ -9,6 +10,8 @@ interface Job {
   particles: { x: number[]; y: number[]; z: number[]; r: number[]; material: number[] };
   count: number;
   worker: number;
+  /** Path of the noisy stack; the clean stack gets `.clean` before the extension. */
+  out: string;
 }
 
 const job = workerData as Job;
@@ -26,11 +29,15 @@ for (let i = 0; i < 3; i++) simulateImage(particles, cfg, randomStream('warm', j
 parentPort!.postMessage({ ready: true });
 parentPort!.once('message', () => {
   const t0 = performance.now();
-  let checksum = 0;
+  const noisy = openNpyStack(job.out, 'float32', [cfg.heightPx, cfg.widthPx]);
+  const clean = openNpyStack(job.out.replace(/\.npy$/, '.clean.npy'), 'float32', [cfg.heightPx, cfg.widthPx]);
   for (let i = 0; i < job.count; i++) {
     const rng = randomStream('bench', job.worker, i);
     const img = simulateImage(particles, cfg, rng, { rotation: randomRotation(rng), workspace: ws });
-    checksum += img.counts[(img.widthPx * img.heightPx) >> 1]!;
+    noisy.append(img.noisy);
+    clean.append(img.clean);
   }
-  parentPort!.postMessage({ done: true, ms: performance.now() - t0, checksum });
+  noisy.commit();
+  clean.commit();
+  parentPort!.postMessage({ done: true, ms: performance.now() - t0 });
 });
