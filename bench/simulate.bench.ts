@@ -167,7 +167,7 @@ export async function run(): Promise<object> {
       png8Mask: enc(() => encodePng8(img.materialMask, W, H)),
     };
 
-    const perWorker = 24;
+    const perWorker = 48;
     const rate1 = await workerRate(particles, 1, perWorker, dir);
     const rate2 = await workerRate(particles, 2, perWorker, dir);
     const chainStats = stats(chain);
