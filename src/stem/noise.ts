@@ -157,65 +157,58 @@ export function addNoise(
   const { gain: g, gainCv: c, offset, readNoise: sr } = config.detector;
   if (!(N0 > 0)) throw new RangeError(`addNoise: doseElectronsPerPx must be > 0, got ${N0}`);
   if (!(g > 0)) throw new RangeError(`addNoise: detector.gain must be > 0, got ${g}`);
-  // Typed input gets a monomorphic copy of the loop; anything else is read through a Float64Array.
+  // Typed arrays are read directly (the simulator and the loader pass Float32Array); anything else
+  // through a Float64Array copy.
   const src = clean instanceof Float32Array || clean instanceof Float64Array ? clean : Float64Array.from(clean);
-  if (src instanceof Float32Array) noiseLoop32(src, N0, g, c, offset, sr, fastUniforms(rng), counts, noisy);
-  else noiseLoop64(src, N0, g, c, offset, sr, fastUniforms(rng), counts, noisy);
+  noiseLoop(src, N0, g, c, offset, sr, fastUniforms(rng), counts, noisy);
   return { counts, noisy };
 }
 
-type NoiseLoop<A> = (
-  clean: A, N0: number, g: number, c: number, offset: number, sr: number, u: UniformSource, counts: Uint16Array, noisy: Float32Array,
-) => void;
-
 // The common paths of poissonSmallFrom and the ziggurat are inlined below (same draws, same
 // results; the rare paths call the functions above with the numbers already drawn), as is a table
-// of the Gaussian scale √(g²c²N + σ_r²) for small N: this loop runs once per pixel. Built twice
-// (Float32Array and Float64Array input) so V8 sees one array type per copy.
-function makeNoiseLoop<A extends Float32Array | Float64Array>(): NoiseLoop<A> {
-  return (clean, N0, g, c, offset, sr, u, counts, noisy) => {
-    const n = clean.length;
-    const g2c2 = g * g * c * c, sr2 = sr * sr;
-    const norm = 1 / (g * N0);
-    const gaussian = g2c2 > 0 || sr2 > 0;
-    const { cdf, guide } = POISSON_TABLES;
-    const { k: zk, w: zw } = ZIG;
-    const SD_TABLE = 256;
-    const sdOf = new Float64Array(SD_TABLE);
-    for (let N = 0; N < SD_TABLE; N++) sdOf[N] = Math.sqrt(g2c2 * N + sr2);
-    for (let i = 0; i < n; i++) {
-      const v = clean[i]!;
-      // Negative intensities (e.g. from a user's filtered image) count as 0; NaN is an error.
-      const lambda = v > 0 ? N0 * v : 0;
-      if (!(lambda <= 2 ** 52) || v !== v) throw new RangeError(`addNoise: clean[${i}] = ${v} gives no valid Poisson mean (need a finite intensity)`);
-      let N: number;
-      if (lambda === 0) N = 0;
-      else if (lambda < 10) {
-        const x = u.double();
-        const m = (lambda * GRID) | 0;
-        const o = m * ROW + 1;
-        let k = guide[m * GUIDE + ((x * GUIDE) | 0)]!;
-        while (x > cdf[o + k]!) k++;
-        const delta = lambda - m / GRID;
-        // The squeeze (x − F(k−1))/p(k) ≤ 1 − δ, multiplied out (p(k) > 0).
-        const lo = cdf[o + k - 1]!;
-        N = x - lo <= (1 - delta) * (cdf[o + k]! - lo) && k !== KMAX - 1 ? k : poissonSmallFrom(u, lambda, x);
-      } else N = poissonPtrs(u, lambda);
-      let s = g * N + offset;
-      if (gaussian) {
-        const b = u.uint32() | 0; // the same bits as an int32, which V8 keeps unboxed
-        const zi = b & 127, zj = b >>> 8;
-        // Sign 1 − 2·bit7 without a (mispredicted half the time) branch.
-        const z = zj < zk[zi]! ? (1 - ((b >>> 6) & 2)) * zj * zw[zi]! : zigguratFrom(u, b >>> 0);
-        s += (N < SD_TABLE ? sdOf[N]! : Math.sqrt(g2c2 * N + sr2)) * z;
-      }
-      // Round half up as floor(s + ½): Math.round's semantics for s > 0, at a fraction of its cost in V8.
-      const S = s <= 0 ? 0 : s >= 65535 ? 65535 : Math.floor(s + 0.5);
-      counts[i] = S;
-      noisy[i] = (S - offset) * norm;
+// of the Gaussian scale √(g²c²N + σ_r²) for small N: this loop runs once per pixel.
+function noiseLoop(
+  clean: Float32Array | Float64Array, N0: number, g: number, c: number, offset: number, sr: number,
+  u: UniformSource, counts: Uint16Array, noisy: Float32Array,
+): void {
+  const n = clean.length;
+  const g2c2 = g * g * c * c, sr2 = sr * sr;
+  const norm = 1 / (g * N0);
+  const gaussian = g2c2 > 0 || sr2 > 0;
+  const { cdf, guide } = POISSON_TABLES;
+  const { k: zk, w: zw } = ZIG;
+  const SD_TABLE = 256;
+  const sdOf = new Float64Array(SD_TABLE);
+  for (let N = 0; N < SD_TABLE; N++) sdOf[N] = Math.sqrt(g2c2 * N + sr2);
+  for (let i = 0; i < n; i++) {
+    const v = clean[i]!;
+    // Negative intensities (e.g. from a user's filtered image) count as 0; NaN is an error.
+    const lambda = v > 0 ? N0 * v : 0;
+    if (!(lambda <= 2 ** 52) || v !== v) throw new RangeError(`addNoise: clean[${i}] = ${v} gives no valid Poisson mean (need a finite intensity)`);
+    let N: number;
+    if (lambda === 0) N = 0;
+    else if (lambda < 10) {
+      const x = u.double();
+      const m = (lambda * GRID) | 0;
+      const o = m * ROW + 1;
+      let k = guide[m * GUIDE + ((x * GUIDE) | 0)]!;
+      while (x > cdf[o + k]!) k++;
+      const delta = lambda - m / GRID;
+      // The squeeze (x − F(k−1))/p(k) ≤ 1 − δ, multiplied out (p(k) > 0).
+      const lo = cdf[o + k - 1]!;
+      N = x - lo <= (1 - delta) * (cdf[o + k]! - lo) && k !== KMAX - 1 ? k : poissonSmallFrom(u, lambda, x);
+    } else N = poissonPtrs(u, lambda);
+    let s = g * N + offset;
+    if (gaussian) {
+      const b = u.uint32() | 0; // the same bits as an int32, which V8 keeps unboxed
+      const zi = b & 127, zj = b >>> 8;
+      // Sign 1 − 2·bit7 without a (mispredicted half the time) branch.
+      const z = zj < zk[zi]! ? (1 - ((b >>> 6) & 2)) * zj * zw[zi]! : zigguratFrom(u, b >>> 0);
+      s += (N < SD_TABLE ? sdOf[N]! : Math.sqrt(g2c2 * N + sr2)) * z;
     }
-  };
+    // Round half up as floor(s + ½): Math.round's semantics for s > 0, at a fraction of its cost in V8.
+    const S = s <= 0 ? 0 : s >= 65535 ? 65535 : Math.floor(s + 0.5);
+    counts[i] = S;
+    noisy[i] = (S - offset) * norm;
+  }
 }
-
-const noiseLoop32 = makeNoiseLoop<Float32Array>();
-const noiseLoop64 = makeNoiseLoop<Float64Array>();
