@@ -14,8 +14,9 @@ import { fileURLToPath } from 'node:url';
 import * as tf from '@tensorflow/tfjs';
 import { writeFileAtomic } from '../io/atomic.js';
 import type { ModelParamName } from '../model/types.js';
-import { validateNetworkSpec, type NetworkSpec } from './network.js';
+import { outputWidth, targetCount, validateNetworkSpec, type NetworkSpec } from './network.js';
 import { validateParamScaling, type ParamScaling } from './scaling.js';
+import { validateTargetScaling, type TargetScale } from './targets.js';
 import type { TrainingSourceInfo } from './source.js';
 
 /** File names inside an estimator directory. */
@@ -75,10 +76,17 @@ export interface TrainingRecord {
 /** The contents of `aggstem-model.json`. */
 export interface EstimatorMeta {
   format: 'aggstem-estimator';
-  formatVersion: 1;
+  /** 1: Gaussian head over the parameters only; 2: adds descriptor targets and/or the binned head. */
+  formatVersion: 1 | 2;
   /** Estimated parameters, canonical order (= order of the network outputs). */
   paramNames: ModelParamName[];
   scaling: ParamScaling;
+  /** Descriptors of the imaged aggregate predicted after the parameters (format 2). */
+  descriptorNames?: string[];
+  /** Their scaling to [0, 1], from the training split. */
+  descriptorScaling?: TargetScale[];
+  /** Post-hoc recalibration fitted on the validation split: one softmax temperature per target (binned head). */
+  calibration?: { method: 'temperature'; temperatures: number[] };
   network: NetworkSpec;
   input: { sizePx: number; pixelSizeNm: number; transform: InputTransform };
   /** Model prior of the training data, when known. */
@@ -217,8 +225,8 @@ export function readEstimatorMeta(dir: string): EstimatorMeta {
   } catch (e) {
     throw new EstimatorFileError(`${p} is not valid JSON (${(e as Error).message})`);
   }
-  if (m.format !== 'aggstem-estimator' || m.formatVersion !== 1) {
-    throw new EstimatorFileError(`${p}: format ${JSON.stringify(m.format)} version ${JSON.stringify(m.formatVersion)}; expected "aggstem-estimator" version 1`);
+  if (m.format !== 'aggstem-estimator' || (m.formatVersion !== 1 && m.formatVersion !== 2)) {
+    throw new EstimatorFileError(`${p}: format ${JSON.stringify(m.format)} version ${JSON.stringify(m.formatVersion)}; expected "aggstem-estimator" version 1 or 2 (a newer aggstem wrote it?)`);
   }
   m.scaling = validateParamScaling(m.scaling, p);
   m.network = validateNetworkSpec(m.network, `${p}: network`);
@@ -226,6 +234,23 @@ export function readEstimatorMeta(dir: string): EstimatorMeta {
     throw new EstimatorFileError(`${p}: paramNames ${JSON.stringify(m.paramNames)} do not match the scaling entries`);
   }
   if (m.network.nParams !== m.paramNames.length) throw new EstimatorFileError(`${p}: network.nParams = ${m.network.nParams} but ${m.paramNames.length} parameter names`);
+  const dNames = m.descriptorNames ?? [];
+  if (!Array.isArray(dNames) || dNames.some((d) => typeof d !== 'string')) throw new EstimatorFileError(`${p}: descriptorNames must be an array of names`);
+  if (dNames.length) {
+    try {
+      m.descriptorScaling = validateTargetScaling(m.descriptorScaling, p);
+    } catch (e) {
+      throw new EstimatorFileError((e as Error).message);
+    }
+    if (m.descriptorScaling.map((s) => s.name).join() !== dNames.join()) throw new EstimatorFileError(`${p}: descriptorNames do not match the descriptorScaling entries`);
+  }
+  if ((m.network.nDescriptors ?? 0) !== dNames.length) throw new EstimatorFileError(`${p}: network.nDescriptors = ${m.network.nDescriptors ?? 0} but ${dNames.length} descriptor names`);
+  const cal = m.calibration;
+  if (cal !== undefined) {
+    if (cal.method !== 'temperature' || !Array.isArray(cal.temperatures) || cal.temperatures.length !== targetCount(m.network) || !cal.temperatures.every((t) => typeof t === 'number' && t > 0)) {
+      throw new EstimatorFileError(`${p}: bad "calibration" ${JSON.stringify(cal)}; expected {method: "temperature", temperatures: ${targetCount(m.network)} positive numbers}`);
+    }
+  }
   const inp = m.input;
   if (!inp || !(inp.sizePx === m.network.inputSize) || !(inp.pixelSizeNm > 0) || inp.transform?.kind !== 'divide' || !(inp.transform.divisor > 0)) {
     throw new EstimatorFileError(`${p}: bad "input" section ${JSON.stringify(inp)}; expected {sizePx: ${m.network.inputSize}, pixelSizeNm > 0, transform: {kind: "divide", divisor > 0}}`);
@@ -255,9 +280,9 @@ export async function loadEstimator(dir: string): Promise<Estimator> {
   const model = await modelFromFiles({ topology, weights }, dir);
   const outShape = model.outputs[0]!.shape;
   const inShape = model.inputs[0]!.shape;
-  if (outShape[1] !== 2 * meta.paramNames.length || inShape[1] !== meta.input.sizePx || inShape[2] !== meta.input.sizePx) {
+  if (outShape[1] !== outputWidth(meta.network) || inShape[1] !== meta.input.sizePx || inShape[2] !== meta.input.sizePx) {
     model.dispose();
-    throw new EstimatorFileError(`model directory ${dir}: network shape ${JSON.stringify(inShape)} → ${JSON.stringify(outShape)} does not fit ${meta.paramNames.length} parameters at ${meta.input.sizePx} px`);
+    throw new EstimatorFileError(`model directory ${dir}: network shape ${JSON.stringify(inShape)} → ${JSON.stringify(outShape)} does not fit ${meta.paramNames.length} parameters, ${meta.descriptorNames?.length ?? 0} descriptors (${meta.network.head?.kind ?? 'gaussian'} head) at ${meta.input.sizePx} px`);
   }
   return { model, meta };
 }

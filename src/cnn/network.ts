@@ -1,7 +1,11 @@
 /**
  * The residual CNN: conv stem, residual stages with stride-2 downsampling, global average pooling,
- * a dense layer and two heads of P outputs each: the mean in scaled [0, 1] space (sigmoid) and a
- * log-variance squashed into [logVarMin, logVarMax] (sigmoid, then affine outside the network).
+ * a dense layer and a head over T = P parameters + Q descriptors, all in scaled [0, 1] space:
+ *
+ * - `binned` (default for new training): K logits per target, a piecewise-constant posterior on
+ *   [0, 1] (see `posterior.ts`; docs/cnn.md);
+ * - `gaussian` (the original head, still loaded and trainable): a mean (sigmoid) and a log-variance
+ *   squashed into [logVarMin, logVarMax] (sigmoid, then affine outside the network), 2T outputs.
  *
  * Only layers whose kernels exist on every backend (wasm included, given the project's registered
  * Conv2DBackpropFilter) are used: conv2d, batch norm, relu, add, mean, dense, sigmoid, concat.
@@ -33,6 +37,24 @@ export interface NetworkSpec {
   logVarMin: number;
   /** Upper clamp of the predicted log-variance (scaled units). */
   logVarMax: number;
+  /** Image-conditioned descriptor targets Q predicted after the P parameters (default 0). */
+  nDescriptors?: number;
+  /** The posterior head (default `{ kind: 'gaussian' }`, the format of models trained before heads existed). */
+  head?: HeadSpec;
+}
+
+/** Which posterior the network outputs per target. */
+export type HeadSpec = { kind: 'gaussian' } | { kind: 'binned'; bins: number };
+
+/** Targets T = parameters + descriptors of a spec. */
+export function targetCount(spec: Pick<NetworkSpec, 'nParams' | 'nDescriptors'>): number {
+  return spec.nParams + (spec.nDescriptors ?? 0);
+}
+
+/** Width of the network's output row: 2T (Gaussian) or K·T (binned). */
+export function outputWidth(spec: Pick<NetworkSpec, 'nParams' | 'nDescriptors' | 'head'>): number {
+  const t = targetCount(spec);
+  return spec.head?.kind === 'binned' ? spec.head.bins * t : 2 * t;
 }
 
 /** Named architectures: `paper` for 256 × 256 input, `quick` for 128 × 128, `tiny` for tests and demos. */
@@ -73,6 +95,19 @@ export function validateNetworkSpec(x: unknown, where = 'network'): NetworkSpec 
   if (!(typeof s.logVarMin === 'number' && typeof s.logVarMax === 'number' && s.logVarMax > s.logVarMin)) {
     throw new Error(`${where}: logVarMin/logVarMax = ${s.logVarMin}/${s.logVarMax}; expected numbers with min < max`);
   }
+  if (s.nDescriptors !== undefined && !(Number.isInteger(s.nDescriptors) && s.nDescriptors >= 0)) {
+    throw new Error(`${where}.nDescriptors = ${JSON.stringify(s.nDescriptors)}; expected an integer >= 0`);
+  }
+  if (s.head !== undefined) {
+    const h = s.head as { kind?: unknown; bins?: unknown };
+    if (h.kind === 'binned') {
+      if (!(typeof h.bins === 'number' && Number.isInteger(h.bins) && h.bins >= 2 && h.bins <= 1024)) {
+        throw new Error(`${where}.head.bins = ${JSON.stringify(h.bins)}; expected an integer in [2, 1024]`);
+      }
+    } else if (h.kind !== 'gaussian') {
+      throw new Error(`${where}.head.kind = ${JSON.stringify(h.kind)}; expected "binned" or "gaussian"`);
+    }
+  }
   const down = s.stemStride! * 2 ** s.stageFilters.length;
   if (s.inputSize! < down) throw new Error(`${where}.inputSize = ${s.inputSize} is smaller than the network's total stride ${down}`);
   return s as NetworkSpec;
@@ -111,13 +146,21 @@ export function buildNetwork(spec: NetworkSpec, seed: Seed): tf.LayersModel {
   }
   x = tf.layers.globalAveragePooling2d({}).apply(x) as tf.SymbolicTensor;
   x = tf.layers.dense({ units: spec.denseUnits, activation: 'relu', kernelInitializer: he() }).apply(x) as tf.SymbolicTensor;
+  const T = targetCount(spec);
+  if (spec.head?.kind === 'binned') {
+    // Small initial logits: every posterior starts near flat (the prior in scaled space).
+    const logits = tf.layers
+      .dense({ units: T * spec.head.bins, kernelInitializer: tf.initializers.randomNormal({ mean: 0, stddev: 0.01, seed: int32Seed(deriveStream(root, 'layer', k++)) }), name: 'logits' })
+      .apply(x) as tf.SymbolicTensor;
+    return tf.model({ inputs: input, outputs: logits, name: 'aggstem_estimator' });
+  }
   const mean = tf.layers
-    .dense({ units: spec.nParams, activation: 'sigmoid', kernelInitializer: glorot(), name: 'mean' })
+    .dense({ units: T, activation: 'sigmoid', kernelInitializer: glorot(), name: 'mean' })
     .apply(x) as tf.SymbolicTensor;
   // The variance head starts near the middle of its range with a small kernel, so early NLL steps
   // are not dominated by extreme precisions.
   const logVarUnit = tf.layers
-    .dense({ units: spec.nParams, activation: 'sigmoid', kernelInitializer: tf.initializers.randomNormal({ mean: 0, stddev: 0.01, seed: int32Seed(deriveStream(root, 'layer', k++)) }), name: 'logvar_unit' })
+    .dense({ units: T, activation: 'sigmoid', kernelInitializer: tf.initializers.randomNormal({ mean: 0, stddev: 0.01, seed: int32Seed(deriveStream(root, 'layer', k++)) }), name: 'logvar_unit' })
     .apply(x) as tf.SymbolicTensor;
   const out = tf.layers.concatenate({ axis: -1, name: 'mean_logvar' }).apply([mean, logVarUnit]) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: out, name: 'aggstem_estimator' });
@@ -128,9 +171,10 @@ export function buildNetwork(spec: NetworkSpec, seed: Seed): tf.LayersModel {
  * (the affine map of the variance unit into [logVarMin, logVarMax] lives here, not in the graph, so
  * the saved model needs no custom layer).
  */
-export function splitOutput(spec: Pick<NetworkSpec, 'nParams' | 'logVarMin' | 'logVarMax'>, out: tf.Tensor): { mean: tf.Tensor2D; logVar: tf.Tensor2D } {
+export function splitOutput(spec: Pick<NetworkSpec, 'nParams' | 'nDescriptors' | 'logVarMin' | 'logVarMax'>, out: tf.Tensor): { mean: tf.Tensor2D; logVar: tf.Tensor2D } {
+  const T = targetCount(spec);
   return tf.tidy(() => {
-    const [mean, unit] = tf.split(out as tf.Tensor2D, [spec.nParams, spec.nParams], 1) as [tf.Tensor2D, tf.Tensor2D];
+    const [mean, unit] = tf.split(out as tf.Tensor2D, [T, T], 1) as [tf.Tensor2D, tf.Tensor2D];
     const logVar = tf.add(tf.mul(unit, spec.logVarMax - spec.logVarMin), spec.logVarMin) as tf.Tensor2D;
     return { mean, logVar };
   });

@@ -8,7 +8,8 @@
 import * as tf from '@tensorflow/tfjs';
 import { applyInputTransform, type Estimator, type EstimatorMeta } from './estimator.js';
 import { splitOutput } from './network.js';
-import { unscaleDerivative, unscaleValue } from './scaling.js';
+import { binProbabilities, binnedCdf, binnedMoments, binnedQuantile } from './posterior.js';
+import { scaleValue, unscaleDerivative, unscaleValue, type ParamScale } from './scaling.js';
 import type { ModelParamName } from '../model/types.js';
 
 /** A single-channel image with its physical pixel size; `data` is row-major `[heightPx, widthPx]`. */
@@ -19,21 +20,45 @@ export interface EstimatorImage {
   pixelSizeNm: number;
 }
 
-/** A parameter estimate with its uncertainty. */
-export interface ParamEstimate {
+/** Point estimates and central intervals of a group of targets, raw units. */
+export interface TargetSummary {
+  /** Posterior mean. For log-scaled targets (nParticles) under the Gaussian head: the median of the implied log-normal. */
+  mean: number[];
+  /** Posterior standard deviation. */
+  sd: number[];
+  /** Posterior median. */
+  median: number[];
+  /** Central 68 % interval (16th–84th percentile); inside the prior's support for the binned head. */
+  lower68: number[];
+  upper68: number[];
+  /** Central 95 % interval (2.5th–97.5th percentile). */
+  lower95: number[];
+  upper95: number[];
+}
+
+/** Estimates of the imaged aggregate's own descriptors (models trained with descriptor heads). */
+export interface DescriptorEstimate extends TargetSummary {
+  names: string[];
+}
+
+/**
+ * A parameter estimate with its uncertainty: posterior mean ± sd, median and central intervals per
+ * parameter, and, for models with descriptor heads, the same for the imaged aggregate's descriptors.
+ */
+export interface ParamEstimate extends TargetSummary {
   /** Parameter names (the model's varying parameters, canonical order). */
   names: ModelParamName[];
-  /**
-   * Estimates in raw units. For log-scaled parameters (nParticles) this is the back-transformed
-   * scaled mean, i.e. the median of the implied log-normal.
-   */
-  mean: number[];
-  /** Standard deviations in raw units (delta method through the scaling). */
-  sd: number[];
   /** Mean in scaled [0, 1] units. */
   scaledMean: number[];
   /** Standard deviation in scaled units. */
   scaledSd: number[];
+  /** The imaged aggregate's descriptors, when the model predicts them. */
+  descriptors?: DescriptorEstimate;
+  /**
+   * Binned head: the (temperature-calibrated) posterior of every target on its scaled [0, 1] axis,
+   * K probabilities per target, parameters first, then descriptors.
+   */
+  posterior?: { bins: number; probs: Float64Array[] };
 }
 
 /** Options of {@link predict} / {@link predictBatch}. */
@@ -163,25 +188,128 @@ export function resampleToModelGrid(img: EstimatorImage, pixelSizeNm: number, si
   return out;
 }
 
-/** Estimates from the network's raw output rows (scaled mean and log-variance, `[n, P]` each). */
+const Z68 = 0.994457883209753; // Φ⁻¹(0.84)
+const Z95 = 1.959963984540054; // Φ⁻¹(0.975)
+
+function emptySummary(): TargetSummary {
+  return { mean: [], sd: [], median: [], lower68: [], upper68: [], lower95: [], upper95: [] };
+}
+
+function targetScales(meta: EstimatorMeta): Pick<ParamScale, 'kind' | 'lo' | 'hi'>[] {
+  return [...meta.scaling, ...(meta.descriptorScaling ?? [])];
+}
+
+function split(meta: EstimatorMeta, all: TargetSummary, scaledMean: number[], scaledSd: number[], posterior?: ParamEstimate['posterior']): ParamEstimate {
+  const P = meta.paramNames.length;
+  const head = (a: number[]) => a.slice(0, P);
+  const tail = (a: number[]) => a.slice(P);
+  const keys = ['mean', 'sd', 'median', 'lower68', 'upper68', 'lower95', 'upper95'] as const;
+  const e = { names: [...meta.paramNames], scaledMean: head(scaledMean), scaledSd: head(scaledSd) } as ParamEstimate;
+  for (const k of keys) e[k] = head(all[k]);
+  if (meta.descriptorNames?.length) {
+    const d = { names: [...meta.descriptorNames] } as DescriptorEstimate;
+    for (const k of keys) d[k] = tail(all[k]);
+    e.descriptors = d;
+  }
+  if (posterior) e.posterior = posterior;
+  return e;
+}
+
+/** Estimates from the Gaussian head's output rows (scaled mean and log-variance, `[n, T]` each). */
 export function estimatesFromScaled(meta: EstimatorMeta, scaledMean: ArrayLike<number>, logVar: ArrayLike<number>): ParamEstimate[] {
-  const p = meta.paramNames.length;
-  const n = scaledMean.length / p;
+  const scales = targetScales(meta);
+  const T = scales.length;
+  const n = scaledMean.length / T;
   const out: ParamEstimate[] = [];
   for (let i = 0; i < n; i++) {
-    const e: ParamEstimate = { names: [...meta.paramNames], mean: [], sd: [], scaledMean: [], scaledSd: [] };
-    for (let j = 0; j < p; j++) {
-      const s = meta.scaling[j]!;
-      const u = scaledMean[i * p + j]!;
-      const su = Math.exp(0.5 * logVar[i * p + j]!);
-      e.scaledMean.push(u);
-      e.scaledSd.push(su);
-      e.mean.push(unscaleValue(s, u));
-      e.sd.push(Math.abs(unscaleDerivative(s, u)) * su);
+    const all = emptySummary();
+    const sm: number[] = [], ss: number[] = [];
+    for (let j = 0; j < T; j++) {
+      const s = scales[j]!;
+      const u = scaledMean[i * T + j]!;
+      const su = Math.exp(0.5 * logVar[i * T + j]!);
+      sm.push(u);
+      ss.push(su);
+      all.mean.push(unscaleValue(s, u));
+      all.sd.push(Math.abs(unscaleDerivative(s, u)) * su);
+      all.median.push(unscaleValue(s, u));
+      all.lower68.push(unscaleValue(s, u - Z68 * su));
+      all.upper68.push(unscaleValue(s, u + Z68 * su));
+      all.lower95.push(unscaleValue(s, u - Z95 * su));
+      all.upper95.push(unscaleValue(s, u + Z95 * su));
     }
-    out.push(e);
+    out.push(split(meta, all, sm, ss));
   }
   return out;
+}
+
+/** Estimates from the binned head's logits (`[n, T·K]`), with the stored calibration temperatures. */
+export function estimatesFromLogits(meta: EstimatorMeta, logits: ArrayLike<number>): ParamEstimate[] {
+  const scales = targetScales(meta);
+  const T = scales.length;
+  const head = meta.network.head;
+  if (head?.kind !== 'binned') throw new Error('estimatesFromLogits: the model has no binned head');
+  const K = head.bins;
+  const temps = meta.calibration?.temperatures;
+  const n = logits.length / (T * K);
+  const out: ParamEstimate[] = [];
+  const row = new Float64Array(K);
+  for (let i = 0; i < n; i++) {
+    const all = emptySummary();
+    const sm: number[] = [], ss: number[] = [];
+    const probs: Float64Array[] = [];
+    for (let j = 0; j < T; j++) {
+      const s = scales[j]!;
+      for (let k = 0; k < K; k++) row[k] = logits[(i * T + j) * K + k]!;
+      const p = binProbabilities(row, temps?.[j] ?? 1);
+      probs.push(p);
+      const scaled = binnedMoments(p);
+      const raw = binnedMoments(p, (u) => unscaleValue(s, u));
+      sm.push(scaled.mean);
+      ss.push(scaled.sd);
+      all.mean.push(raw.mean);
+      all.sd.push(raw.sd);
+      const q = (x: number) => unscaleValue(s, binnedQuantile(p, x));
+      all.median.push(q(0.5));
+      all.lower68.push(q(0.16));
+      all.upper68.push(q(0.84));
+      all.lower95.push(q(0.025));
+      all.upper95.push(q(0.975));
+    }
+    out.push(split(meta, all, sm, ss, { bins: K, probs }));
+  }
+  return out;
+}
+
+/**
+ * The posterior CDF of target `t` (parameters first, then descriptors) at raw value `x`: the
+ * probability integral transform used by the calibration checks (uniform on [0, 1] for a
+ * calibrated estimator).
+ */
+export function posteriorCdf(meta: EstimatorMeta, e: ParamEstimate, t: number, x: number): number {
+  const s = targetScales(meta)[t];
+  if (!s) throw new RangeError(`posteriorCdf: target ${t} does not exist (the model has ${targetScales(meta).length})`);
+  if (!Number.isFinite(x) || (s.kind === 'log' && !(x > 0))) return NaN;
+  const u = scaleValue(s, x);
+  if (e.posterior) return binnedCdf(e.posterior.probs[t]!, u);
+  const P = meta.paramNames.length;
+  const sm = t < P ? e.scaledMean[t]! : NaN;
+  const ss = t < P ? e.scaledSd[t]! : NaN;
+  if (t >= P) {
+    // Gaussian head with descriptors: rebuild the scaled moments from the raw ones.
+    const d = e.descriptors!;
+    const um = scaleValue(s, d.median[t - P]!);
+    const us = (scaleValue(s, d.upper68[t - P]!) - scaleValue(s, d.lower68[t - P]!)) / (2 * Z68);
+    return normalCdf((u - um) / us);
+  }
+  return normalCdf((u - sm) / ss);
+}
+
+function normalCdf(z: number): number {
+  // Abramowitz–Stegun 7.1.26 through erf; |error| < 1.5e-7, ample for coverage counts.
+  const t = 1 / (1 + 0.3275911 * Math.abs(z) / Math.SQRT2);
+  const y = 1 - ((((1.061405429 * t - 1.453152027) * t + 1.421413741) * t - 0.284496736) * t + 0.254829592) * t * Math.exp(-(z * z) / 2);
+  return z >= 0 ? 0.5 * (1 + y) : 0.5 * (1 - y);
 }
 
 /**
@@ -202,6 +330,13 @@ export async function predictBatch(estimator: Estimator, images: EstimatorImage[
       const where = images.length > 1 ? `predict (image ${start + k})` : 'predict';
       buf.set(applyInputTransform(meta.input.transform, fitImageToModel(meta, img, opts, where)), k * pix);
     });
+    if (meta.network.head?.kind === 'binned') {
+      const outT = tf.tidy(() => model.predict(tf.tensor4d(buf, [chunk.length, size, size, 1])) as tf.Tensor);
+      const logits = await outT.data();
+      outT.dispose();
+      results.push(...estimatesFromLogits(meta, logits));
+      continue;
+    }
     const [meanT, logVarT] = tf.tidy(() => {
       const out = model.predict(tf.tensor4d(buf, [chunk.length, size, size, 1])) as tf.Tensor;
       const { mean, logVar } = splitOutput(meta.network, out);

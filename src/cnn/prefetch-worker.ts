@@ -31,7 +31,8 @@ async function produce(): Promise<void> {
     for (const b of batches(ds, opts)) {
       while (credits === 0) await new Promise<void>((r) => (wake = r));
       credits--;
-      port.postMessage({ type: 'batch', images: b.images, params: b.params, indices: b.indices, size: b.size }, [b.images.buffer, b.params.buffer, b.indices.buffer] as ArrayBuffer[]);
+      const transfer = [b.images.buffer, b.params.buffer, b.indices.buffer, ...(b.descriptors ? [b.descriptors.buffer] : [])] as ArrayBuffer[];
+      port.postMessage({ type: 'batch', images: b.images, params: b.params, indices: b.indices, descriptors: b.descriptors, size: b.size }, transfer);
     }
     port.postMessage({ type: 'end' });
   } catch (e) {

@@ -7,7 +7,7 @@ import { Worker } from 'node:worker_threads';
 import { DatasetError, type Batch, type BatchOptions, type Dataset } from '../dataset/index.js';
 
 type Message =
-  | { type: 'batch'; images: Float32Array; params: Float64Array; indices: Int32Array; size: number }
+  | { type: 'batch'; images: Float32Array; params: Float64Array; indices: Int32Array; descriptors?: Float64Array; size: number }
   | { type: 'end' }
   | { type: 'error'; name: string; message: string };
 
@@ -42,7 +42,7 @@ export async function* prefetchBatches(ds: Dataset, opts: BatchOptions, depth = 
       if (m.type === 'end') return;
       if (m.type === 'error') throw m.name === 'DatasetError' ? new DatasetError(m.message) : new Error(`batch prefetch worker: ${m.message}`);
       worker.postMessage('more');
-      yield { images: m.images, params: m.params, indices: m.indices, size: m.size };
+      yield { images: m.images, params: m.params, indices: m.indices, size: m.size, ...(m.descriptors ? { descriptors: m.descriptors } : {}) };
     }
   } finally {
     finished = true;

@@ -46,19 +46,19 @@ export function paramScalingFromPrior(prior: ModelPrior): ParamScaling {
 }
 
 /** Scales one raw value to [0, 1] (values outside the prior map outside [0, 1]). */
-export function scaleValue(s: ParamScale, x: number): number {
+export function scaleValue(s: Pick<ParamScale, 'kind' | 'lo' | 'hi'>, x: number): number {
   if (s.kind === 'log') return (Math.log(x) - Math.log(s.lo)) / (Math.log(s.hi) - Math.log(s.lo));
   return (x - s.lo) / (s.hi - s.lo);
 }
 
 /** Inverse of {@link scaleValue}. */
-export function unscaleValue(s: ParamScale, u: number): number {
+export function unscaleValue(s: Pick<ParamScale, 'kind' | 'lo' | 'hi'>, u: number): number {
   if (s.kind === 'log') return Math.exp(Math.log(s.lo) + u * (Math.log(s.hi) - Math.log(s.lo)));
   return s.lo + u * (s.hi - s.lo);
 }
 
 /** d(raw)/d(scaled) at scaled value `u`: the delta-method factor that turns a scaled sd into a raw one. */
-export function unscaleDerivative(s: ParamScale, u: number): number {
+export function unscaleDerivative(s: Pick<ParamScale, 'kind' | 'lo' | 'hi'>, u: number): number {
   if (s.kind === 'log') return unscaleValue(s, u) * (Math.log(s.hi) - Math.log(s.lo));
   return s.hi - s.lo;
 }

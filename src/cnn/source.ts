@@ -6,11 +6,14 @@
 import type { ModelParamName } from '../model/types.js';
 import { randomStream, shuffleInPlace, type Seed } from '../random/index.js';
 import type { ParamScaling } from './scaling.js';
+import type { TargetScale } from './targets.js';
 
 /** One mini-batch: images `[size, side, side]` row-major and raw parameters `[size, P]`. */
 export interface TrainingBatch {
   images: Float32Array;
   params: Float64Array;
+  /** `[size, Q]` raw descriptor targets in `descriptorNames` order (when the source has any). */
+  descriptors?: Float64Array;
   size: number;
 }
 
@@ -35,6 +38,10 @@ export interface TrainingSourceInfo {
   microscope?: unknown;
   /** Samples per split. */
   counts: { train: number; val: number };
+  /** Only dataset samples with index below this were used (learning-curve subsets). */
+  maxIndex?: number;
+  /** Trained on the noise-free images (an oracle, not a usable estimator for real images). */
+  clean?: boolean;
 }
 
 /** A stream of training and validation batches plus what the network needs to know about them. */
@@ -43,6 +50,10 @@ export interface TrainingSource {
   paramNames: ModelParamName[];
   /** Their scaling to [0, 1]. */
   scaling: ParamScaling;
+  /** Descriptor targets of the imaged aggregate, predicted after the parameters (default none). */
+  descriptorNames?: string[];
+  /** Their scaling to [0, 1] (same length as `descriptorNames`). */
+  descriptorScaling?: TargetScale[];
   /** Side of the square input images, px. */
   imageSize: number;
   /** Pixel size of the input images, nm. */
@@ -62,6 +73,8 @@ export interface ArraySplit {
   images: Float32Array;
   /** `[n, P]` raw parameter values, columns in `paramNames` order. */
   params: ArrayLike<number>;
+  /** `[n, Q]` raw descriptor values, columns in `descriptorNames` order (with `descriptorNames`). */
+  descriptors?: ArrayLike<number>;
 }
 
 /**
@@ -77,9 +90,16 @@ export function arraySource(opts: {
   val?: ArraySplit;
   prior?: unknown;
   microscope?: unknown;
+  descriptorNames?: string[];
+  descriptorScaling?: TargetScale[];
 }): TrainingSource {
   const { paramNames, scaling, imageSize } = opts;
   const p = paramNames.length;
+  const dNames = opts.descriptorNames ?? [];
+  const q = dNames.length;
+  if ((opts.descriptorScaling ?? []).map((s) => s.name).join() !== dNames.join()) {
+    throw new Error(`arraySource: descriptorScaling names do not match descriptorNames [${dNames.join(', ')}]`);
+  }
   if (scaling.length !== p || scaling.some((s, j) => s.name !== paramNames[j])) {
     throw new Error(`arraySource: scaling names [${scaling.map((s) => s.name).join(', ')}] do not match paramNames [${paramNames.join(', ')}]`);
   }
@@ -89,6 +109,7 @@ export function arraySource(opts: {
     const n = s.images.length / pix;
     if (!Number.isInteger(n)) throw new RangeError(`arraySource: ${name}.images has ${s.images.length} values, not a multiple of ${imageSize}×${imageSize}`);
     if (s.params.length !== n * p) throw new RangeError(`arraySource: ${name}.params has ${s.params.length} values, expected ${n} × ${p}`);
+    if (q && s.descriptors?.length !== n * q) throw new RangeError(`arraySource: ${name}.descriptors has ${s.descriptors?.length ?? 0} values, expected ${n} × ${q}`);
     return n;
   };
   const nTrain = count('train', opts.train);
@@ -105,12 +126,14 @@ export function arraySource(opts: {
       const size = Math.min(batchSize, n - start);
       const images = new Float32Array(size * pix);
       const params = new Float64Array(size * p);
+      const descriptors = new Float64Array(size * q);
       for (let b = 0; b < size; b++) {
         const i = order[start + b]!;
         images.set(data.images.subarray(i * pix, (i + 1) * pix), b * pix);
         for (let j = 0; j < p; j++) params[b * p + j] = data.params[i * p + j]!;
+        for (let j = 0; j < q; j++) descriptors[b * q + j] = data.descriptors![i * q + j]!;
       }
-      yield { images, params, size };
+      yield { images, params, size, ...(q ? { descriptors } : {}) };
     }
   }
   return {
@@ -118,6 +141,7 @@ export function arraySource(opts: {
     scaling,
     imageSize,
     pixelSizeNm: opts.pixelSizeNm,
+    ...(q ? { descriptorNames: [...dNames], descriptorScaling: opts.descriptorScaling } : {}),
     info: { kind: 'arrays', prior: opts.prior, microscope: opts.microscope, counts: { train: nTrain, val: nVal } },
     batches: (split, o) => gen(split, o.batchSize, o.epoch, o.seed),
   };

@@ -5,8 +5,13 @@
  * checkpoints after every epoch — weights, Adam state, best weights, history — into a directory that
  * is renamed into place whole, and resumes from the last checkpoint to continue the SAME run.
  *
- * Loss: mean squared error of the scaled mean for `warmupEpochs` epochs, then the Gaussian negative
- * log-likelihood `½ (log σ² + (y − μ)²/σ²) + ½ log 2π` per parameter (scaled units). Learning rate
+ * Targets: the P varying parameters and, when the source has them, Q descriptors of the imaged
+ * aggregate, all scaled to [0, 1]. Loss with the `binned` head (default): the negative log density
+ * `−log(K · p_bin(y))` of the truth's bin under each target's softmax over K bins (targets whose
+ * value is undefined for a sample are masked out); after training, one softmax temperature per
+ * target is fitted on the validation split (`calibration.temperatures`). With the `gaussian` head:
+ * mean squared error of the scaled mean for `warmupEpochs` epochs, then the Gaussian negative
+ * log-likelihood `½ (log σ² + (y − μ)²/σ²) + ½ log 2π` per target (scaled units). Learning rate
  * `lr · lrDecay^epoch` (a schedule that does not depend on the total epoch count, so `--epochs` can
  * be raised on resume). Early stopping on the validation NLL with `patience`; the saved model holds
  * the best epoch's weights.
@@ -29,8 +34,9 @@ import {
   type EstimatorMeta,
   type InputTransform,
 } from './estimator.js';
-import { buildNetwork, networkSpec, splitOutput, validateNetworkSpec, type NetworkPreset, type NetworkSpec } from './network.js';
-import { scaleParams } from './scaling.js';
+import { buildNetwork, networkSpec, splitOutput, targetCount, validateNetworkSpec, type HeadSpec, type NetworkPreset, type NetworkSpec } from './network.js';
+import { binIndex, binProbabilities, binnedMoments, fitTemperature } from './posterior.js';
+import { scaleTargets } from './targets.js';
 import type { TrainingBatch, TrainingSource } from './source.js';
 
 /** Progress after one training batch. */
@@ -87,6 +93,11 @@ export interface TrainOptions {
   onEpochEnd?: (log: EpochLog, info: EpochInfo) => void | Promise<void>;
   /** Stops training at the next batch; the last completed epoch's checkpoint stays resumable. */
   signal?: AbortSignal;
+  /**
+   * The posterior head: `{ kind: 'binned', bins: 32 }` (default) or `{ kind: 'gaussian' }` (the
+   * original head). Ignored when `network` is a full spec (its `head` counts).
+   */
+  head?: HeadSpec;
 }
 
 /** What {@link trainEstimator} returns. */
@@ -121,6 +132,11 @@ interface RunConfig {
   pixelSizeNm: number;
   /** The dataset's config hash (null for in-memory data). */
   dataConfigHash: string | null;
+  /** Descriptor targets and their scaling (absent for parameter-only runs). */
+  descriptorNames?: string[];
+  descriptorScaling?: unknown;
+  maxIndex?: number;
+  clean?: boolean;
 }
 
 interface CheckpointState {
@@ -260,20 +276,136 @@ function configDiff(a: RunConfig, b: RunConfig): string[] {
     .map((k) => `${k}: checkpoint ${JSON.stringify(a[k])}, now ${JSON.stringify(b[k])}`);
 }
 
+// --- validation ---------------------------------------------------------------------------------
+
+interface Validation {
+  /** Mean negative log density per defined target (scaled units). */
+  nll: number;
+  mse: number;
+  /** RMSE of the posterior mean per target, scaled units. */
+  rmse: number[];
+  /** With `fit`: the NLL-optimal softmax temperature per target (binned head). */
+  temperatures?: number[];
+}
+
+async function validate(source: TrainingSource, spec: NetworkSpec, model: tf.LayersModel, t: InputTransform, batchSize: number, seed: Seed, fit = false): Promise<Validation> {
+  const T = targetCount(spec);
+  const binned = spec.head?.kind === 'binned';
+  const K = binned ? (spec.head as { bins: number }).bins : 0;
+  let nllSum = 0, nDefined = 0;
+  const se = new Float64Array(T), cnt = new Float64Array(T);
+  const keepLogits: number[][] = Array.from({ length: T }, () => []);
+  const keepY: number[][] = Array.from({ length: T }, () => []);
+  for await (const b of iterate(source.batches('val', { batchSize, epoch: 0, seed }))) {
+    const bt = batchTensors(source, spec, t, b);
+    const outT = model.predict(bt.xs) as tf.Tensor;
+    let out: Float32Array;
+    let logVar: Float32Array | null = null;
+    if (binned) {
+      out = (await outT.data()) as Float32Array;
+    } else {
+      const split = splitOutput(spec, outT);
+      out = (await split.mean.data()) as Float32Array;
+      logVar = (await split.logVar.data()) as Float32Array;
+      split.mean.dispose();
+      split.logVar.dispose();
+    }
+    outT.dispose();
+    disposeBatch(bt);
+    for (let i = 0; i < b.size; i++) {
+      for (let j = 0; j < T; j++) {
+        if (!bt.mask[i * T + j]) continue;
+        const y = bt.y[i * T + j]!;
+        let m: number;
+        if (binned) {
+          const row = out.subarray((i * T + j) * K, (i * T + j + 1) * K);
+          const p = binProbabilities(row);
+          m = binnedMoments(p).mean;
+          nllSum -= Math.log(K * Math.max(p[binIndex(y, K)]!, 1e-300));
+          if (fit) { for (let k = 0; k < K; k++) keepLogits[j]!.push(row[k]!); keepY[j]!.push(y); }
+        } else {
+          m = out[i * T + j]!;
+          const lv = logVar![i * T + j]!;
+          nllSum += 0.5 * (lv + (y - m) ** 2 * Math.exp(-lv)) + LOG_2PI_HALF;
+        }
+        se[j] += (y - m) ** 2;
+        cnt[j]++;
+        nDefined++;
+      }
+    }
+  }
+  let seAll = 0;
+  for (let j = 0; j < T; j++) seAll += se[j]!;
+  return {
+    nll: nDefined ? nllSum / nDefined : NaN,
+    mse: nDefined ? seAll / nDefined : NaN,
+    rmse: Array.from(se, (s, j) => (cnt[j] ? Math.sqrt(s / cnt[j]!) : NaN)),
+    ...(fit ? { temperatures: keepY.map((y, j) => fitTemperature(keepLogits[j]!, y, K)) } : {}),
+  };
+}
+
 // --- the loop --------------------------------------------------------------------------------------
 
 async function* iterate<T>(it: Iterable<T> | AsyncIterable<T>): AsyncGenerator<T> {
   for await (const x of it as AsyncIterable<T>) yield x;
 }
 
-function batchTensors(source: TrainingSource, t: InputTransform, b: TrainingBatch): { xs: tf.Tensor4D; ys: tf.Tensor2D } {
+interface BatchTensors {
+  xs: tf.Tensor4D;
+  /** Scaled targets `[n, T]` (0 where masked). */
+  ys: tf.Tensor2D;
+  /** Scaled targets on the CPU, and the 0/1 mask of defined values. */
+  y: Float32Array;
+  mask: Float32Array;
+  /** Binned head: one-hot bins × mask `[n, T·K]`. */
+  onehot?: tf.Tensor2D;
+  /** Number of defined targets in the batch. */
+  defined: number;
+}
+
+function batchTensors(source: TrainingSource, spec: NetworkSpec, t: InputTransform, b: TrainingBatch): BatchTensors {
   const side = source.imageSize;
-  if (b.images.length !== b.size * side * side || b.params.length !== b.size * source.paramNames.length) {
-    throw new Error(`training batch shape: ${b.images.length} image values / ${b.params.length} parameter values for ${b.size} samples of ${side}×${side} px and ${source.paramNames.length} parameters`);
+  const P = source.paramNames.length;
+  const Q = source.descriptorNames?.length ?? 0;
+  if (b.images.length !== b.size * side * side || b.params.length !== b.size * P || (Q > 0 && b.descriptors?.length !== b.size * Q)) {
+    throw new Error(`training batch shape: ${b.images.length} image values / ${b.params.length} parameter values / ${b.descriptors?.length ?? 0} descriptor values for ${b.size} samples of ${side}×${side} px, ${P} parameters and ${Q} descriptors`);
+  }
+  const T = P + Q;
+  const scales = [...source.scaling, ...(source.descriptorScaling ?? [])];
+  const { y, mask } = scaleTargets(scales, b.params, P, b.descriptors, Q, b.size);
+  let defined = 0;
+  for (let i = 0; i < mask.length; i++) defined += mask[i]!;
+  if (P > 0) {
+    // Parameters are always defined; a missing one is a data error, not a masked target.
+    for (let i = 0; i < b.size; i++) for (let j = 0; j < P; j++) {
+      if (!mask[i * T + j]) throw new RangeError(`training batch: ${source.paramNames[j]} = ${b.params[i * P + j]} (row ${i}) cannot be scaled; expected a finite number inside the prior's scale`);
+    }
   }
   const xs = tf.tensor4d(applyInputTransform(t, b.images), [b.size, side, side, 1]);
-  const ys = tf.tensor2d(scaleParams(source.scaling, b.params), [b.size, source.paramNames.length]);
-  return { xs, ys };
+  const ys = tf.tensor2d(y, [b.size, T]);
+  let onehot: tf.Tensor2D | undefined;
+  if (spec.head?.kind === 'binned') {
+    const K = spec.head.bins;
+    const oh = new Float32Array(b.size * T * K);
+    for (let i = 0; i < b.size * T; i++) if (mask[i]) oh[i * K + binIndex(y[i]!, K)] = 1;
+    onehot = tf.tensor2d(oh, [b.size, T * K]);
+  }
+  return { xs, ys, y, mask, onehot, defined };
+}
+
+function disposeBatch(bt: BatchTensors): void {
+  bt.xs.dispose();
+  bt.ys.dispose();
+  bt.onehot?.dispose();
+}
+
+/** Binned head: mean negative log density `−log(K p)` over the defined targets. */
+function binnedLoss(logits: tf.Tensor, onehot: tf.Tensor, n: number, T: number, K: number, defined: number): tf.Scalar {
+  return tf.tidy(() => {
+    const logp = tf.logSoftmax(tf.reshape(logits, [n, T, K]), -1);
+    const picked = tf.sum(tf.mul(tf.reshape(onehot, [n, T, K]), logp));
+    return tf.sub(tf.div(tf.neg(picked), Math.max(1, defined)), Math.log(K)) as tf.Scalar;
+  });
 }
 
 /**
@@ -285,22 +417,36 @@ export async function trainEstimator(source: TrainingSource, opts: TrainOptions 
   const epochs = positiveInt('epochs', opts.epochs ?? 30);
   const batchSize = positiveInt('batchSize', opts.batchSize ?? 32);
   const patience = positiveInt('patience', opts.patience ?? 6);
-  const warmupEpochs = opts.warmupEpochs ?? 1;
+  const warmupEpochs = opts.warmupEpochs ?? ((opts.head?.kind ?? (typeof opts.network === 'object' ? opts.network.head?.kind : undefined) ?? 'binned') === 'binned' ? 0 : 1);
   if (!(Number.isInteger(warmupEpochs) && warmupEpochs >= 0)) throw new TrainConfigError(`trainEstimator: warmupEpochs = ${warmupEpochs}; expected an integer >= 0`);
   const learningRate = opts.learningRate ?? 1e-3;
   const lrDecay = opts.lrDecay ?? 0.95;
   if (!(learningRate > 0 && lrDecay > 0 && lrDecay <= 1)) throw new TrainConfigError(`trainEstimator: learningRate = ${learningRate}, lrDecay = ${lrDecay}; expected learningRate > 0 and 0 < lrDecay <= 1`);
   const seed = opts.seed ?? 1;
   const P = source.paramNames.length;
+  const Q = source.descriptorNames?.length ?? 0;
   const net = opts.network ?? defaultPreset(source.imageSize);
-  const spec = validateNetworkSpec(typeof net === 'string' ? networkSpec(net, source.imageSize, P) : net);
-  if (spec.inputSize !== source.imageSize || spec.nParams !== P) {
-    throw new TrainConfigError(`trainEstimator: network is for ${spec.inputSize} px / ${spec.nParams} parameters but the data has ${source.imageSize} px / ${P} parameters`);
+  const head: HeadSpec = opts.head ?? { kind: 'binned', bins: 32 };
+  // A parameter-only Gaussian spec stays exactly the spec older versions wrote (no new keys), so
+  // those runs resume and reproduce unchanged.
+  const fromPreset = (name: NetworkPreset): NetworkSpec => ({
+    ...networkSpec(name, source.imageSize, P),
+    ...(Q ? { nDescriptors: Q } : {}),
+    ...(head.kind === 'binned' ? { head } : {}),
+  });
+  const spec = validateNetworkSpec(typeof net === 'string' ? fromPreset(net) : net);
+  if (spec.inputSize !== source.imageSize || spec.nParams !== P || (spec.nDescriptors ?? 0) !== Q) {
+    throw new TrainConfigError(`trainEstimator: network is for ${spec.inputSize} px / ${spec.nParams} parameters / ${spec.nDescriptors ?? 0} descriptors but the data has ${source.imageSize} px / ${P} parameters / ${Q} descriptors`);
   }
+  const binned = spec.head?.kind === 'binned';
+  const T = targetCount(spec);
   const config: RunConfig = {
     seed, batchSize, learningRate, lrDecay, warmupEpochs, network: spec,
     paramNames: [...source.paramNames], scaling: source.scaling, imageSize: source.imageSize,
     pixelSizeNm: source.pixelSizeNm, dataConfigHash: source.info.configHash ?? null,
+    ...(Q ? { descriptorNames: [...source.descriptorNames!], descriptorScaling: source.descriptorScaling } : {}),
+    ...(source.info.maxIndex !== undefined ? { maxIndex: source.info.maxIndex } : {}),
+    ...(source.info.clean ? { clean: true } : {}),
   };
 
   let ckpt: LoadedCheckpoint | null = null;
@@ -352,11 +498,14 @@ export async function trainEstimator(source: TrainingSource, opts: TrainOptions 
 
   const batchesPerEpoch = Math.ceil(source.info.counts.train / batchSize);
   const hasVal = source.info.counts.val > 0;
+  let temperatures: number[] | null = null;
   const baseMeta = (): Omit<EstimatorMeta, 'files'> => ({
     format: 'aggstem-estimator',
-    formatVersion: 1,
+    formatVersion: binned || Q ? 2 : 1,
     paramNames: [...source.paramNames],
     scaling: source.scaling,
+    ...(Q ? { descriptorNames: [...source.descriptorNames!], descriptorScaling: source.descriptorScaling! } : {}),
+    ...(temperatures ? { calibration: { method: 'temperature' as const, temperatures } } : {}),
     network: spec,
     input: { sizePx: source.imageSize, pixelSizeNm: source.pixelSizeNm, transform: inputTransform! },
     ...(source.info.prior !== undefined ? { prior: source.info.prior } : {}),
@@ -388,16 +537,16 @@ export async function trainEstimator(source: TrainingSource, opts: TrainOptions 
       for await (const b of iterate(source.batches('train', { batchSize, epoch, seed }))) {
         if (opts.signal?.aborted) { interrupted = true; break; }
         inputTransform ??= fitInputTransform(b.images);
-        const { xs, ys } = batchTensors(source, inputTransform, b);
+        const bt = batchTensors(source, spec, inputTransform, b);
         const cost = optimizer.minimize(() => {
-          const out = model.apply(xs, { training: true }) as tf.Tensor;
+          const out = model.apply(bt.xs, { training: true }) as tf.Tensor;
+          if (binned) return binnedLoss(out, bt.onehot!, b.size, T, (spec.head as { bins: number }).bins, bt.defined);
           const { mean, logVar } = splitOutput(spec, out);
-          return phase === 'mse' ? mseLoss(mean, ys) : nllLoss(mean, logVar, ys);
+          return phase === 'mse' ? mseLoss(mean, bt.ys) : nllLoss(mean, logVar, bt.ys);
         }, true, varList) as tf.Scalar;
         const loss = (await cost.data())[0]!;
         cost.dispose();
-        xs.dispose();
-        ys.dispose();
+        disposeBatch(bt);
         if (!Number.isFinite(loss)) throw new Error(`training diverged: loss ${loss} at epoch ${epoch}, batch ${batchNo}; lower the learning rate`);
         lossSum += loss * b.size;
         nSeen += b.size;
@@ -409,32 +558,12 @@ export async function trainEstimator(source: TrainingSource, opts: TrainOptions 
       const trainSeconds = (performance.now() - t0) / 1000;
 
       // Validation: inference-mode batch norm, fixed batches (epoch 0 order), no augmentation.
-      let nllSum = 0, seSum = 0, nVal = 0;
-      const sePer = new Float64Array(P);
-      if (hasVal) {
-        for await (const b of iterate(source.batches('val', { batchSize, epoch: 0, seed }))) {
-          const { xs, ys } = batchTensors(source, inputTransform!, b);
-          const [nllT, seT] = tf.tidy(() => {
-            const { mean, logVar } = splitOutput(spec, model.predict(xs) as tf.Tensor);
-            const se = tf.squaredDifference(ys, mean);
-            const nll = tf.add(tf.mul(tf.add(logVar, tf.mul(se, tf.exp(tf.neg(logVar)))), 0.5), LOG_2PI_HALF);
-            return [tf.sum(nll), tf.sum(se, 0)];
-          });
-          nllSum += (await nllT.data())[0]!;
-          const se = await seT.data();
-          nllT.dispose();
-          seT.dispose();
-          xs.dispose();
-          ys.dispose();
-          for (let j = 0; j < P; j++) { sePer[j] += se[j]!; seSum += se[j]!; }
-          nVal += b.size;
-        }
-      }
+      const v = hasVal ? await validate(source, spec, model, inputTransform!, batchSize, seed) : null;
       const log: EpochLog = {
         epoch, learningRate: lr, phase, loss: lossSum / nSeen,
-        valNll: nVal ? nllSum / (nVal * P) : NaN,
-        valMse: nVal ? seSum / (nVal * P) : NaN,
-        valRmse: Array.from(sePer, (s) => (nVal ? Math.sqrt(s / nVal) : NaN)),
+        valNll: v ? v.nll : NaN,
+        valMse: v ? v.mse : NaN,
+        valRmse: v ? v.rmse : Array.from({ length: T }, () => NaN),
         seconds: (performance.now() - t0) / 1000,
         imagesPerSecond: nSeen / trainSeconds,
       };
@@ -478,6 +607,11 @@ export async function trainEstimator(source: TrainingSource, opts: TrainOptions 
   if (!inputTransform) {
     model.dispose();
     throw new Error('trainEstimator: no epoch completed, so there is no model (interrupted before the first epoch ended?)');
+  }
+  if (binned && hasVal && !interrupted) {
+    // Recalibration on the validation split: one softmax temperature per target.
+    const v = await validate(source, spec, model, inputTransform, batchSize, seed, true);
+    temperatures = v.temperatures!;
   }
   const meta0 = baseMeta();
   meta0.training.stoppedEarly = stoppedEarly;

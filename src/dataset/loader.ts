@@ -48,6 +48,8 @@ export interface Batch {
   params: Float64Array;
   /** Sample index of every row. */
   indices: Int32Array;
+  /** `[size, Q]` descriptor values of the imaged aggregates, columns in `descriptorNames` order (when asked for). */
+  descriptors?: Float64Array;
   size: number;
 }
 
@@ -67,6 +69,15 @@ export interface BatchOptions {
   freshNoise?: boolean;
   /** Skip the last, smaller batch (default false). */
   dropRemainder?: boolean;
+  /** Yield the stored clean (noise-free) intensity instead of the noisy image (default false; ignored with freshNoise). */
+  kind?: 'noisy' | 'clean';
+  /** Also yield these descriptors of every sample (the image-conditioned targets), `batch.descriptors`. */
+  descriptorNames?: readonly string[];
+  /**
+   * Only samples with index below this (default: all). Training subsets for learning curves: the
+   * subsets are nested, and each sample keeps its split.
+   */
+  maxIndex?: number;
 }
 
 /** Rows of one shard's table that the loader needs, cached per opened dataset. */
@@ -76,6 +87,8 @@ interface ShardRows {
   ok: Uint8Array;
   /** `[rows, P]` in `paramNames` order. */
   params: Float64Array;
+  /** Every numeric column of the shard table. */
+  numbers: Record<string, Float64Array | number[]>;
 }
 
 interface LoaderState {
@@ -177,6 +190,7 @@ function shardRows(ds: Dataset, k: number): ShardRows {
     split: t.split,
     ok: Uint8Array.from(t.status, (s) => (s === 'ok' ? 1 : 0)),
     params,
+    numbers: t.numbers as Record<string, Float64Array | number[]>,
   };
   st.rows.set(k, rows);
   return rows;
@@ -268,21 +282,30 @@ export function* batches(ds: Dataset, opts: BatchOptions): Generator<Batch> {
   const pix = side * side;
   const P = ds.paramNames.length;
   const noiseConfig = opts.freshNoise ? binnedNoiseConfig(ds.microscope, ds.manifest.image.binning) : undefined;
+  const dNames = opts.descriptorNames ?? [];
+  const Q = dNames.length;
+  for (const d of dNames) {
+    if (!ds.manifest.descriptorNames.includes(d)) throw new DatasetError(`batches: descriptor ${JSON.stringify(d)} is not stored in ${ds.dir}; it has ${ds.manifest.descriptorNames.join(', ')}`);
+  }
+  const maxIndex = opts.maxIndex ?? Infinity;
+  if (!(maxIndex >= 1)) throw new DatasetError(`batches: maxIndex must be >= 1, got ${maxIndex}`);
   const shards = ds.manifest.shards.map((s) => s.index);
   if (shuffle) shuffleInPlace(deriveStream(epochRng, 'shards'), shards);
 
   let images = new Float32Array(batchSize * pix);
   let params = new Float64Array(batchSize * P);
   let indices = new Int32Array(batchSize);
+  let descs = new Float64Array(batchSize * Q);
   let b = 0;
   const scratch = new Float32Array(pix);
   for (const k of shards) {
     const rows = shardRows(ds, k);
     const local: number[] = [];
-    for (let j = 0; j < rows.index.length; j++) if (rows.ok[j] && rows.split[j] === split) local.push(j);
+    for (let j = 0; j < rows.index.length; j++) if (rows.ok[j] && rows.split[j] === split && rows.index[j]! < maxIndex) local.push(j);
     if (local.length === 0) continue;
     if (shuffle) shuffleInPlace(deriveStream(epochRng, 'shard', k), local);
-    const frame = shardFrames(ds, k, noiseConfig ? 'clean' : 'noisy', local);
+    const frame = shardFrames(ds, k, noiseConfig || opts.kind === 'clean' ? 'clean' : 'noisy', local);
+    const dCols = dNames.map((d) => rows.numbers[descriptorColumn(d)]!);
     for (const j of local) {
       const index = rows.index[j]!;
       let src: ArrayLike<number> = frame(j);
@@ -296,19 +319,21 @@ export function* batches(ds: Dataset, opts: BatchOptions): Generator<Batch> {
         dst.set(scratch);
       } else dst.set(src as Float32Array);
       params.set(rows.params.subarray(j * P, (j + 1) * P), b * P);
+      for (let q = 0; q < Q; q++) descs[b * Q + q] = dCols[q]![j]!;
       indices[b] = index;
       b++;
       if (b === batchSize) {
-        yield { images, params, indices, size: b };
+        yield { images, params, indices, size: b, ...(Q ? { descriptors: descs } : {}) };
         images = new Float32Array(batchSize * pix);
         params = new Float64Array(batchSize * P);
         indices = new Int32Array(batchSize);
+        descs = new Float64Array(batchSize * Q);
         b = 0;
       }
     }
   }
   if (b > 0 && !opts.dropRemainder) {
-    yield { images: images.slice(0, b * pix), params: params.slice(0, b * P), indices: indices.slice(0, b), size: b };
+    yield { images: images.slice(0, b * pix), params: params.slice(0, b * P), indices: indices.slice(0, b), size: b, ...(Q ? { descriptors: descs.slice(0, b * Q) } : {}) };
   }
 }
 

@@ -3,7 +3,9 @@
  *
  *   aggstem train --data DIR --out MODEL [--epochs E] [--batch B] [--backend auto|tensorflow|wasm|cpu]
  *                 [--seed S] [--resume] [--network quick|paper|tiny] [--lr X] [--lr-decay X]
- *                 [--warmup E] [--patience E] [--no-augment] [--no-fresh-noise] [--quiet] [--json]
+ *                 [--warmup E] [--patience E] [--no-augment] [--no-fresh-noise]
+ *                 [--head binned|gaussian] [--bins K] [--descriptors a,b,…|none] [--max-index N | --train-count N] [--clean]
+ *                 [--quiet] [--json]
  *
  * Prints the backend and why, a progress bar per epoch, and one line per epoch (loss, validation
  * NLL and RMSE, learning rate, speed, ETA). Ctrl-C stops at the next batch; the last finished epoch
@@ -39,6 +41,12 @@ export async function run(argv: string[]): Promise<number> {
     patience: { type: 'string' },
     'no-augment': { type: 'boolean' },
     'no-fresh-noise': { type: 'boolean' },
+    head: { type: 'string' },
+    bins: { type: 'string' },
+    descriptors: { type: 'string' },
+    'max-index': { type: 'string' },
+    'train-count': { type: 'string' },
+    clean: { type: 'boolean' },
     quiet: { type: 'boolean' },
     json: { type: 'boolean' },
   });
@@ -49,7 +57,15 @@ export async function run(argv: string[]): Promise<number> {
   if (network !== undefined && !NETWORKS.includes(network)) throw new UserError(`aggstem train: --network must be one of ${NETWORKS.join(', ')}, got "${network}"`);
   const epochs = intFlag('train', 'epochs', values.epochs as string | undefined, 30, 1);
   const batchSize = intFlag('train', 'batch', values.batch as string | undefined, 32, 1);
-  const warmupEpochs = intFlag('train', 'warmup', values.warmup as string | undefined, 1, 0);
+  const headKind = (values.head as string | undefined) ?? 'binned';
+  if (headKind !== 'binned' && headKind !== 'gaussian') throw new UserError(`aggstem train: --head must be "binned" or "gaussian", got "${headKind}"`);
+  const bins = intFlag('train', 'bins', values.bins as string | undefined, 32, 2);
+  const head = headKind === 'binned' ? { kind: 'binned' as const, bins } : { kind: 'gaussian' as const };
+  const warmupEpochs = intFlag('train', 'warmup', values.warmup as string | undefined, headKind === 'binned' ? 0 : 1, 0);
+  const descText = values.descriptors as string | undefined;
+  const descriptors = descText === undefined ? undefined : descText === 'none' || descText === '' ? [] : descText.split(',').map((d) => d.trim());
+  const maxIndex = values['max-index'] !== undefined ? intFlag('train', 'max-index', values['max-index'] as string, 0, 1) : undefined;
+  const trainCount = values['train-count'] !== undefined ? intFlag('train', 'train-count', values['train-count'] as string, 0, 1) : undefined;
   const patience = intFlag('train', 'patience', values.patience as string | undefined, 6, 1);
   const learningRate = numberFlag('train', 'lr', values.lr as string | undefined, 1e-3);
   const lrDecay = numberFlag('train', 'lr-decay', values['lr-decay'] as string | undefined, 0.95);
@@ -61,8 +77,14 @@ export async function run(argv: string[]): Promise<number> {
 
   const ds = openDatasetFor('train', dataDir);
   const be = await startBackend('train', backendPref, say);
-  const source = datasetSource(ds, { augment: !values['no-augment'], freshNoise: !values['no-fresh-noise'] });
-  say(`data: ${ds.dir} — ${source.info.counts.train} train / ${source.info.counts.val} val images of ${ds.imageSize}×${ds.imageSize} px at ${ds.pixelSizeNm} nm; parameters: ${source.paramNames.join(', ')}`);
+  let source;
+  try {
+    source = datasetSource(ds, { augment: !values['no-augment'], freshNoise: !values['no-fresh-noise'], descriptors, maxIndex, trainCount, clean: Boolean(values.clean) });
+  } catch (e) {
+    throw new UserError(`aggstem train: ${(e as Error).message}`);
+  }
+  const targetNames = [...source.paramNames, ...(source.descriptorNames ?? [])];
+  say(`data: ${ds.dir} — ${source.info.counts.train} train / ${source.info.counts.val} val images of ${ds.imageSize}×${ds.imageSize} px at ${ds.pixelSizeNm} nm${values.clean ? ' (clean: oracle)' : ''}; parameters: ${source.paramNames.join(', ')}; descriptors: ${source.descriptorNames?.join(', ') || 'none'}; head: ${headKind}`);
 
   const ac = new AbortController();
   const onSigint = () => {
@@ -78,7 +100,7 @@ export async function run(argv: string[]): Promise<number> {
   try {
     result = await trainEstimator(source, {
       network: (network as NetworkPreset | undefined),
-      epochs, batchSize, seed, learningRate, lrDecay, warmupEpochs, patience, outDir,
+      epochs, batchSize, seed, learningRate, lrDecay, warmupEpochs, patience, outDir, head,
       resume: Boolean(values.resume),
       signal: ac.signal,
       onBatchEnd: (b) => {
@@ -95,7 +117,7 @@ export async function run(argv: string[]): Promise<number> {
         if (epochsDoneHere === 1) say(`network: ${countParameters(info.model)} trainable parameters`);
         const perEpoch = (Date.now() - t0) / 1000 / epochsDoneHere;
         const eta = perEpoch * (epochs - log.epoch - 1);
-        const rmse = log.valRmse.map((v, j) => `${source.paramNames[j]} ${v.toFixed(3)}`).join(', ');
+        const rmse = log.valRmse.map((v, j) => `${targetNames[j]} ${v.toFixed(3)}`).join(', ');
         say(
           `epoch ${log.epoch + 1}/${epochs} [${log.phase}] loss ${log.loss.toFixed(4)}  val NLL ${log.valNll.toFixed(4)}  val RMSE (scaled) ${rmse}  ` +
             `lr ${log.learningRate.toExponential(2)}  ${log.seconds.toFixed(1)} s (${log.imagesPerSecond.toFixed(0)} img/s)` +
@@ -118,7 +140,8 @@ export async function run(argv: string[]): Promise<number> {
     epochsRun: history.length,
     bestEpoch,
     bestValNll: bestLog?.valNll ?? null,
-    bestValRmse: bestLog ? Object.fromEntries(source.paramNames.map((n, j) => [n, bestLog.valRmse[j]])) : null,
+    bestValRmse: bestLog ? Object.fromEntries(targetNames.map((n, j) => [n, bestLog.valRmse[j]])) : null,
+    calibration: estimator.meta.calibration ?? null,
     stoppedEarly,
     interrupted,
   };
