@@ -10,6 +10,7 @@
  * gives exactly zero descriptor error against E[D | θ] and exactly the model's own spread against D(G).
  */
 import * as aq from 'arquero';
+import { pitCoverage } from './calibration.js';
 import {
   finite, intervalCoverage, mean, meanAbsoluteError, median, r2Score, relativeError, rmse, wasserstein1,
 } from './metrics.js';
@@ -22,6 +23,11 @@ export interface ParamPredictions {
   sd: Float64Array;
   /** The baseline's constant prediction per parameter (the prior mean). */
   baseline: Float64Array;
+  /**
+   * Posterior CDF at the truth (PIT), n × P. When present, coverages are those of the posterior's
+   * own central intervals (quantiles), not of mean ± z·sd.
+   */
+  pit?: Float64Array;
 }
 
 /** Descriptor values of the draws behind the descriptor error analysis. */
@@ -78,8 +84,8 @@ export function parameterErrorTable(p: ParamPredictions): aq.ColumnTable {
       baselineR2: r2Score(t, b),
       baselineMae: meanAbsoluteError(t, b),
       baselineMedianRelError: median(relB),
-      coverage68: intervalCoverage(t, m, s, 0.68),
-      coverage95: intervalCoverage(t, m, s, 0.95),
+      coverage68: p.pit ? pitCoverage(column(p.pit, P, j, n), 0.68) : intervalCoverage(t, m, s, 0.68),
+      coverage95: p.pit ? pitCoverage(column(p.pit, P, j, n), 0.95) : intervalCoverage(t, m, s, 0.95),
       meanPredictedSd: mean(s),
     };
   });
@@ -100,8 +106,9 @@ export function parameterSampleTable(p: ParamPredictions): aq.ColumnTable {
 }
 
 /**
- * Observed coverage of the predicted Gaussian intervals at several nominal levels, per parameter
- * (for the calibration plot).
+ * Observed coverage of the predicted central intervals at several nominal levels, per parameter
+ * (for the calibration plot): the posterior's quantile intervals when `pit` is given, else the
+ * Gaussian mean ± z·sd.
  */
 export function calibrationTable(p: ParamPredictions, levels: readonly number[] = [0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.68, 0.7, 0.8, 0.9, 0.95, 0.99]): aq.ColumnTable {
   const n = checkPredictions(p);
@@ -109,7 +116,8 @@ export function calibrationTable(p: ParamPredictions, levels: readonly number[] 
   const rows: Record<string, unknown>[] = [];
   p.names.forEach((name, j) => {
     const t = column(p.truth, P, j, n), m = column(p.mean, P, j, n), s = column(p.sd, P, j, n);
-    for (const level of levels) rows.push({ parameter: name, nominal: level, observed: intervalCoverage(t, m, s, level), n });
+    const pit = p.pit ? column(p.pit, P, j, n) : null;
+    for (const level of levels) rows.push({ parameter: name, nominal: level, observed: pit ? pitCoverage(pit, level) : intervalCoverage(t, m, s, level), n });
   });
   return aq.from(rows);
 }

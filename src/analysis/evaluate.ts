@@ -6,7 +6,9 @@
 import * as aq from 'arquero';
 import { Piscina } from 'piscina';
 import type { Estimator } from '../cnn/estimator.js';
-import { predictBatch } from '../cnn/predict.js';
+import { posteriorCdf, predictBatch } from '../cnn/predict.js';
+import type { PitValues } from './calibration.js';
+import type { DirectDescriptorPredictions } from './routes.js';
 import { readImages, readSamples, type Dataset } from '../dataset/loader.js';
 import { DESCRIPTOR_INFO, DESCRIPTOR_NAMES } from '../descriptors/index.js';
 import type { ModelPrior } from '../model/params.js';
@@ -15,10 +17,12 @@ import { MODEL_PARAM_NAMES, type ModelParamName, type ModelParams } from '../mod
 import type { Seed } from '../random/index.js';
 import { drawDescriptors, drawKeys, type DrawTask } from './draws.js';
 import {
-  calibrationTable, descriptorErrorTable, descriptorSampleTable, parameterErrorTable, parameterSampleTable,
+  descriptorErrorTable, descriptorSampleTable, parameterErrorTable, parameterSampleTable,
   type DescriptorDraws, type ParamPredictions,
 } from './errors.js';
-import { calibrationSpec, descriptorErrorHistogramSpec, parameterScoreSpec, predictedVsTrueSpec } from './figures.js';
+import { calibrationSpec, descriptorErrorHistogramSpec, descriptorRouteSpec, parameterScoreSpec, predictedVsTrueSpec, rankHistogramSpec } from './figures.js';
+import { pitCalibrationTable, rankHistogramTable } from './calibration.js';
+import { descriptorRouteTable } from './routes.js';
 import type { ReportContent } from './report.js';
 
 /** Options of {@link evaluateEstimator}. */
@@ -29,6 +33,11 @@ export interface EvaluateOptions {
   baselineDraws?: number;
   /** At most this many test samples (default: all). */
   maxSamples?: number;
+  /**
+   * Draw aggregates (the θ route and the perfect-θ floor) for the first this many samples only
+   * (default: all). Predictions, the direct route and calibration always use every sample.
+   */
+  drawSamples?: number;
   /** Seed of the draws (default 0). */
   seed?: Seed;
   /** Worker threads for the draws (default 2; 0 = in this thread). */
@@ -37,6 +46,8 @@ export interface EvaluateOptions {
   projections?: number;
   /** Generator deadline per drawn aggregate, ms (default 10 000). */
   deadlineMs?: number;
+  /** Which stored test images the estimator sees: `noisy` (default) or `clean` (for an oracle trained on clean images). */
+  images?: 'noisy' | 'clean';
   /** Progress callback: `stage` is 'predict' or 'draws'. */
   onProgress?: (done: number, total: number, stage: 'predict' | 'draws') => void;
 }
@@ -44,12 +55,17 @@ export interface EvaluateOptions {
 /** Everything the error analysis computed. */
 export interface EvaluationResult {
   params: ParamPredictions;
+  /** Draws for the θ route, for the first `settings.drawSamples` test samples. */
   draws: DescriptorDraws;
+  /** The direct route: the network's descriptor heads (models trained with them). */
+  direct?: DirectDescriptorPredictions;
+  /** PIT values of the parameters (and descriptors, after them) for the calibration checks. */
+  pit: PitValues;
   /** Dataset indices of the evaluated test samples. */
   indices: Int32Array;
   /** The baseline parameter point (prior centre in scaled units). */
   baselineParams: ModelParams;
-  settings: { draws: number; baselineDraws: number; projections: number; seed: string };
+  settings: { draws: number; baselineDraws: number; projections: number; seed: string; drawSamples: number };
   elapsedSeconds: number;
 }
 
@@ -128,31 +144,53 @@ export async function evaluateEstimator(estimator: Estimator, ds: Dataset, opts:
 
   // Predictions, in batches so memory stays bounded.
   const truth = new Float64Array(n * P), mean = new Float64Array(n * P), sd = new Float64Array(n * P);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j < P; j++) truth[i * P + j] = samples.params[i * Pds + dsNames.indexOf(names[j]!)]!;
+  }
+  const dNames = estimator.meta.descriptorNames ?? [];
+  const Q = dNames.length;
+  for (const d of dNames) if (!samples.descriptors[d]) throw new Error(`the estimator predicts descriptor ${d}, which dataset ${ds.dir} does not store`);
+  const T = P + Q;
+  const pit = new Float64Array(n * T);
+  const dq = () => new Float64Array(n * Q);
+  const direct: DirectDescriptorPredictions = { names: dNames, truth: dq(), mean: dq(), median: dq(), lower68: dq(), upper68: dq(), lower95: dq(), upper95: dq(), pit: dq() };
   const side = ds.imageSize;
   const chunk = 64;
   for (let s = 0; s < n; s += chunk) {
     const idx = indices.slice(s, Math.min(n, s + chunk));
-    const imgs = readImages(ds, idx, 'noisy');
+    const imgs = readImages(ds, idx, opts.images ?? 'noisy');
     const est = await predictBatch(estimator, Array.from(idx, (_, k) => ({
       data: imgs.subarray(k * side * side, (k + 1) * side * side), widthPx: side, heightPx: side, pixelSizeNm: ds.pixelSizeNm,
     })));
     est.forEach((e, k) => {
+      const i = s + k;
       for (let j = 0; j < P; j++) {
-        mean[(s + k) * P + j] = e.mean[j]!;
-        sd[(s + k) * P + j] = e.sd[j]!;
+        mean[i * P + j] = e.mean[j]!;
+        sd[i * P + j] = e.sd[j]!;
+        pit[i * T + j] = posteriorCdf(estimator.meta, e, j, truth[i * P + j]!);
+      }
+      for (let q = 0; q < Q; q++) {
+        const d = e.descriptors!;
+        const t = samples.descriptors[dNames[q]!]![i]!;
+        direct.truth[i * Q + q] = t;
+        direct.mean[i * Q + q] = d.mean[q]!;
+        direct.median[i * Q + q] = d.median[q]!;
+        direct.lower68[i * Q + q] = d.lower68[q]!;
+        direct.upper68[i * Q + q] = d.upper68[q]!;
+        direct.lower95[i * Q + q] = d.lower95[q]!;
+        direct.upper95[i * Q + q] = d.upper95[q]!;
+        direct.pit[i * Q + q] = pit[i * T + P + q] = posteriorCdf(estimator.meta, e, P + q, t);
       }
     });
     opts.onProgress?.(Math.min(n, s + chunk), n, 'predict');
-  }
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < P; j++) truth[i * P + j] = samples.params[i * Pds + dsNames.indexOf(names[j]!)]!;
   }
   const baselineParams = priorCentre(ds.prior);
   const baseline = Float64Array.from(names, (nm) => baselineParams[nm]);
 
   // Draws: per sample one task at θ̂ and one at θ with the same keys, plus the baseline.
   const tasks: DrawTask[] = [];
-  for (let i = 0; i < n; i++) {
+  const nDraw = Math.min(n, opts.drawSamples ?? n);
+  for (let i = 0; i < nDraw; i++) {
     const keys = drawKeys(seed, indices[i]!, K);
     const trueValues = Array.from(names, (_, j) => truth[i * P + j]!);
     const thetaTrue = paramsFromEstimate(ds.prior, names, trueValues);
@@ -169,23 +207,44 @@ export async function evaluateEstimator(estimator: Estimator, ds: Dataset, opts:
 
   const D = DESCRIPTOR_NAMES.length;
   const groundTruth: Float64Array[] = [];
-  for (let i = 0; i < n; i++) groundTruth.push(Float64Array.from(DESCRIPTOR_NAMES, (nm) => samples.descriptors[nm]?.[i] ?? NaN));
+  for (let i = 0; i < nDraw; i++) groundTruth.push(Float64Array.from(DESCRIPTOR_NAMES, (nm) => samples.descriptors[nm]?.[i] ?? NaN));
   const draws: DescriptorDraws = {
     names: DESCRIPTOR_NAMES,
-    atPredicted: results.filter((_, t) => t < 2 * n && t % 2 === 0),
-    atTrue: results.filter((_, t) => t < 2 * n && t % 2 === 1),
+    atPredicted: results.filter((_, t) => t < 2 * nDraw && t % 2 === 0),
+    atTrue: results.filter((_, t) => t < 2 * nDraw && t % 2 === 1),
     groundTruth,
-    atBaseline: results[2 * n]!,
+    atBaseline: results[2 * nDraw]!,
   };
   if (draws.atBaseline.length !== Kb * D) throw new Error('internal: baseline draws have the wrong size');
   return {
-    params: { names, truth, mean, sd, baseline },
+    params: { names, truth, mean, sd, baseline, pit: pitColumns(pit, T, P, 0) },
     draws,
+    ...(Q ? { direct } : {}),
+    pit: { names: [...names, ...dNames], pit },
     indices,
     baselineParams,
-    settings: { draws: K, baselineDraws: Kb, projections, seed },
+    settings: { draws: K, baselineDraws: Kb, projections, seed, drawSamples: nDraw },
     elapsedSeconds: (Date.now() - t0) / 1000,
   };
+}
+
+/** Columns [from, from + width) of an n × T row-major array. */
+function pitColumns(a: Float64Array, T: number, width: number, from: number): Float64Array {
+  const n = a.length / T;
+  const out = new Float64Array(n * width);
+  for (let i = 0; i < n; i++) for (let j = 0; j < width; j++) out[i * width + j] = a[i * T + from + j]!;
+  return out;
+}
+
+/** E[D | θ̄] per descriptor from the baseline draws (the prior-mean baseline's constant prediction). */
+export function baselineDescriptorMeans(draws: DescriptorDraws): Record<string, number> {
+  const D = draws.names.length;
+  const k = draws.atBaseline.length / D;
+  return Object.fromEntries(draws.names.map((name, j) => {
+    let s = 0, c = 0;
+    for (let r = 0; r < k; r++) { const v = draws.atBaseline[r * D + j]!; if (Number.isFinite(v)) { s += v; c++; } }
+    return [name, c ? s / c : NaN];
+  }));
 }
 
 /** Descriptors shown in the histogram figure (the rest are in the tables). */
@@ -200,7 +259,9 @@ export function evaluationReport(result: EvaluationResult, facts: Record<string,
   const dtab = descriptorErrorTable(result.draws);
   const psamples = parameterSampleTable(result.params);
   const dsamples = descriptorSampleTable(result.draws);
-  const cal = calibrationTable(result.params);
+  const cal = pitCalibrationTable(result.pit);
+  const ranks = rankHistogramTable(result.pit);
+  const routes = result.direct ? descriptorRouteTable(result.direct, result.draws, baselineDescriptorMeans(result.draws)) : null;
   const keys: readonly string[] = KEY_DESCRIPTORS;
   const keySamples = (dsamples.objects() as { descriptor: string }[]).filter((r) => keys.includes(r.descriptor));
   return {
@@ -211,17 +272,23 @@ export function evaluationReport(result: EvaluationResult, facts: Record<string,
       'draws per sample (at θ̂ and at θ)': result.settings.draws,
       'baseline draws': result.settings.baselineDraws,
       'draw seed': result.settings.seed,
+      'samples with draws (θ route, floor)': result.settings.drawSamples,
       'elapsed, s': result.elapsedSeconds.toFixed(1),
     },
     sections: [
-      { kind: 'table', title: 'Parameters: CNN vs prior-mean baseline', table: ptab, file: 'parameters', caption: 'R², MAE, RMSE and relative errors of the predicted parameters on the test split, the same for a baseline that always predicts the prior centre, and the coverage of the predicted 68 % / 95 % Gaussian intervals (calibrated: ≈ 0.68 / 0.95).' },
+      { kind: 'table', title: 'Parameters: CNN vs prior-mean baseline', table: ptab, file: 'parameters', caption: 'R², MAE, RMSE and relative errors of the predicted parameters on the test split, the same for a baseline that always predicts the prior centre, and the coverage of the predicted central 68 % / 95 % intervals (calibrated: ≈ 0.68 / 0.95).' },
       { kind: 'figure', title: 'Predicted vs true', spec: predictedVsTrueSpec(psamples) },
       { kind: 'figure', title: 'R² per parameter', spec: parameterScoreSpec(ptab, 'r2') },
-      { kind: 'figure', title: 'Calibration of the predicted uncertainty', spec: calibrationSpec(cal) },
+      ...(routes ? [
+        { kind: 'table' as const, title: 'Descriptors of the imaged aggregate: direct route vs θ route vs floor vs baseline', table: routes, file: 'routes', caption: 'Median relative error against the ground-truth aggregate of the network\'s descriptor heads (direct), of E[D | θ̂] from aggregates drawn at the predicted parameters (θ route, the paper\'s), of E[D | θ] at the TRUE parameters (perfect-θ floor: the best any θ route can do) and of E[D | θ̄] at the prior centre (baseline); the direct route\'s R² and the coverage of its 68 % / 95 % intervals.' },
+        { kind: 'figure' as const, title: 'Descriptor routes', spec: descriptorRouteSpec(routes) },
+      ] : []),
+      { kind: 'figure', title: 'Calibration of the predicted uncertainty (12 levels, parameters and descriptors)', spec: calibrationSpec(cal) },
+      { kind: 'figure', title: 'Rank (PIT) histograms', spec: rankHistogramSpec(ranks) },
       { kind: 'table', title: 'Descriptors: E[D | θ̂] vs E[D | θ] and vs the ground truth', table: dtab, file: 'descriptors', caption: 'Relative errors of the descriptor expectation at the predicted parameters against the expectation at the true parameters (the prediction error without the model\'s own randomness) and against the ground-truth aggregate; the model\'s own spread is what a perfect predictor scores against the ground truth; Wasserstein distances compare the distributions of the draws.' },
       { kind: 'figure', title: 'Descriptor error histograms', spec: descriptorErrorHistogramSpec(keySamples) },
       { kind: 'table', title: 'Descriptor definitions', table: descriptorInfoTable(), digits: 3 },
-      { kind: 'html', title: 'Per-sample tables', html: '<p>Per-sample predictions and descriptor comparisons: <a href="parameter-samples.csv">parameter-samples.csv</a> · <a href="descriptor-samples.csv">descriptor-samples.csv</a> · <a href="calibration.csv">calibration.csv</a> (and .parquet).</p>' },
+      { kind: 'html', title: 'Per-sample tables', html: `<p>Per-sample predictions and descriptor comparisons: <a href="parameter-samples.csv">parameter-samples.csv</a> · <a href="descriptor-samples.csv">descriptor-samples.csv</a> · <a href="calibration.csv">calibration.csv</a> · <a href="rank-histogram.csv">rank-histogram.csv</a>${result.direct ? ' · <a href="direct-samples.csv">direct-samples.csv</a>' : ''} (and .parquet); <a href="summary.json">summary.json</a>.</p>` },
     ],
   };
 }

@@ -128,3 +128,106 @@ export function parameterScoreSpec(table: aq.ColumnTable | Record<string, unknow
     },
   };
 }
+
+/**
+ * The descriptor routes side by side: median relative error against the ground-truth aggregate of
+ * the direct route, the θ route, the perfect-θ floor and the prior-mean baseline, per descriptor.
+ * Input: `descriptorRouteTable`.
+ */
+export function descriptorRouteSpec(table: aq.ColumnTable | Record<string, unknown>[]): VegaLiteSpec {
+  const routes = ['directMedianRelError', 'thetaRouteMedianRelError', 'perfectThetaFloor', 'baselineMedianRelError'];
+  const labels = ['direct (descriptor heads)', 'θ route (draws at θ̂)', 'perfect-θ floor (draws at θ)', 'prior-mean baseline'];
+  return {
+    $schema: SCHEMA,
+    title: 'Descriptor of the imaged aggregate: median relative error by route',
+    data: { values: rowsOf(table) },
+    transform: [
+      { fold: routes, as: ['route', 'value'] },
+      { filter: 'isValid(datum.value) && isFinite(datum.value)' },
+      { calculate: routes.map((r, i) => `datum.route === '${r}' ? '${labels[i]}'`).join(' : ') + " : datum.route", as: 'route' },
+    ],
+    width: 420,
+    height: 220,
+    mark: 'bar',
+    encoding: {
+      x: { field: 'descriptor', type: 'nominal', title: null },
+      xOffset: { field: 'route', sort: labels },
+      y: { field: 'value', type: 'quantitative', title: 'median relative error vs ground truth' },
+      color: { field: 'route', type: 'nominal', sort: labels, scale: { domain: labels, range: ['#2ca02c', '#1f77b4', '#9467bd', '#d62728'] } },
+      tooltip: [{ field: 'descriptor' }, { field: 'route' }, { field: 'value', format: '.3f' }],
+    },
+  };
+}
+
+/**
+ * Rank (PIT) histograms, one small panel per target, with the count a calibrated estimator expects
+ * as a rule. Input: `rankHistogramTable`.
+ */
+export function rankHistogramSpec(table: aq.ColumnTable | Record<string, unknown>[], opts: { columns?: number } = {}): VegaLiteSpec {
+  return {
+    $schema: SCHEMA,
+    title: 'Rank (PIT) histograms: flat = calibrated, ∪ over-confident, ∩ under-confident',
+    data: { values: rowsOf(table) },
+    facet: { field: 'parameter', type: 'nominal', title: null },
+    columns: opts.columns ?? 5,
+    spec: {
+      width: 120,
+      height: 80,
+      layer: [
+        { mark: { type: 'bar', color: '#1f77b4' }, encoding: { x: { field: 'binLo', type: 'quantitative', bin: { binned: true, step: 0.1 }, title: 'PIT' }, x2: { field: 'binHi' }, y: { field: 'count', type: 'quantitative', title: 'count' } } },
+        { mark: { type: 'rule', color: '#d62728', strokeDash: [4, 3] }, encoding: { y: { field: 'expected', type: 'quantitative', aggregate: 'mean' } } },
+      ],
+    },
+  };
+}
+
+/** One learning-curve point: training images and the evaluation summary's numbers. */
+export interface LearningCurvePoint {
+  model: string;
+  trainImages: number;
+  clean: boolean;
+  summary: { parameters: Record<string, Record<string, number>>; descriptors: Record<string, Record<string, number>> };
+}
+
+/**
+ * Learning curves of the accuracy study: R² per parameter against training images (log axis), and
+ * the imaged aggregate's cnHet median relative error by route with the baseline and perfect-θ floor
+ * as rules. Oracle (clean-image) points are drawn as open symbols.
+ */
+export function learningCurveSpec(points: readonly LearningCurvePoint[]): VegaLiteSpec {
+  const r2: Record<string, unknown>[] = [];
+  const cn: Record<string, unknown>[] = [];
+  for (const p of points) {
+    const kind = p.clean ? 'oracle (noise-free images)' : 'noisy images';
+    for (const [name, v] of Object.entries(p.summary.parameters)) r2.push({ trainImages: p.trainImages, parameter: name, r2: v.r2, kind });
+    const d = p.summary.descriptors.cnHet;
+    if (d) {
+      cn.push({ trainImages: p.trainImages, route: 'direct', value: d.directMedianRelError, kind });
+      cn.push({ trainImages: p.trainImages, route: 'θ route', value: d.thetaRouteMedianRelError, kind });
+      cn.push({ trainImages: p.trainImages, route: 'perfect-θ floor', value: d.perfectThetaFloor, kind });
+      cn.push({ trainImages: p.trainImages, route: 'prior-mean baseline', value: d.baselineMedianRelError, kind });
+    }
+  }
+  const x = { field: 'trainImages', type: 'quantitative', scale: { type: 'log' }, title: 'training images' };
+  const shape = { field: 'kind', type: 'nominal', title: null, scale: { domain: ['noisy images', 'oracle (noise-free images)'], range: ['circle', 'square'] } };
+  return {
+    $schema: SCHEMA,
+    title: 'Accuracy study: learning curves on a fresh test set',
+    hconcat: [
+      {
+        title: 'R² per parameter',
+        data: { values: rowsOf(r2) },
+        width: 300, height: 240,
+        mark: { type: 'line', point: true },
+        encoding: { x, y: { field: 'r2', type: 'quantitative', title: 'R²', scale: { domain: [-0.1, 1] } }, color: { field: 'parameter', type: 'nominal' }, shape, detail: { field: 'kind' }, tooltip: [{ field: 'parameter' }, { field: 'trainImages' }, { field: 'r2', format: '.3f' }, { field: 'kind' }] },
+      },
+      {
+        title: 'CN_het of the imaged aggregate',
+        data: { values: rowsOf(cn) },
+        width: 300, height: 240,
+        mark: { type: 'line', point: true },
+        encoding: { x, y: { field: 'value', type: 'quantitative', title: 'median relative error' }, color: { field: 'route', type: 'nominal' }, shape, detail: { field: 'kind' }, tooltip: [{ field: 'route' }, { field: 'trainImages' }, { field: 'value', format: '.3f' }, { field: 'kind' }] },
+      },
+    ],
+  };
+}

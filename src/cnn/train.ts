@@ -417,7 +417,9 @@ export async function trainEstimator(source: TrainingSource, opts: TrainOptions 
   const epochs = positiveInt('epochs', opts.epochs ?? 30);
   const batchSize = positiveInt('batchSize', opts.batchSize ?? 32);
   const patience = positiveInt('patience', opts.patience ?? 6);
-  const warmupEpochs = opts.warmupEpochs ?? ((opts.head?.kind ?? (typeof opts.network === 'object' ? opts.network.head?.kind : undefined) ?? 'binned') === 'binned' ? 0 : 1);
+  // A full spec carries its own head (none = Gaussian, as older specs); otherwise opts.head, default binned.
+  const headKind = typeof opts.network === 'object' ? (opts.network.head?.kind ?? 'gaussian') : (opts.head?.kind ?? 'binned');
+  const warmupEpochs = opts.warmupEpochs ?? (headKind === 'binned' ? 0 : 1);
   if (!(Number.isInteger(warmupEpochs) && warmupEpochs >= 0)) throw new TrainConfigError(`trainEstimator: warmupEpochs = ${warmupEpochs}; expected an integer >= 0`);
   const learningRate = opts.learningRate ?? 1e-3;
   const lrDecay = opts.lrDecay ?? 0.95;

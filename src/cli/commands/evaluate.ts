@@ -2,15 +2,21 @@
  * `aggstem evaluate`: the error analysis of a trained estimator on a dataset's test split, written as
  * tables (CSV + Parquet) and a self-contained HTML report.
  *
- *   aggstem evaluate --model MODEL --data DIR --out REPORT [--draws K] [--max-samples N]
+ *   aggstem evaluate --model MODEL --data DIR --out REPORT [--draws K] [--max-samples N] [--draw-samples M]
  *                    [--workers k] [--seed S] [--projections P] [--backend auto|tensorflow|wasm|cpu] [--quiet]
  */
 import { join } from 'node:path';
 import { evaluateEstimator, evaluationReport } from '../../analysis/evaluate.js';
 import { writeReport } from '../../analysis/report.js';
-import { calibrationTable, descriptorSampleTable, parameterSampleTable } from '../../analysis/errors.js';
+import type { ColumnTable } from 'arquero';
+import { resolve } from 'node:path';
+import { pitCalibrationTable, rankHistogramTable } from '../../analysis/calibration.js';
+import { descriptorSampleTable, parameterSampleTable } from '../../analysis/errors.js';
+import { directSampleTable } from '../../analysis/routes.js';
+import { evaluationSummary } from '../../analysis/summary.js';
+import { writeFileAtomic } from '../../io/atomic.js';
 import { writeTableCsv, writeTableParquet } from '../../io/table.js';
-import { disposeEstimator, EstimatorFileError, loadEstimator } from '../../cnn/estimator.js';
+import { codeVersion, disposeEstimator, EstimatorFileError, loadEstimator } from '../../cnn/estimator.js';
 import { intFlag, parseCommandArgs, requireFlag } from '../args.js';
 import { UserError } from '../errors.js';
 import { backendFlag, openDatasetFor, startBackend } from '../resources.js';
@@ -23,6 +29,7 @@ export async function run(argv: string[]): Promise<number> {
     out: { type: 'string' },
     draws: { type: 'string' },
     'max-samples': { type: 'string' },
+    'draw-samples': { type: 'string' },
     workers: { type: 'string' },
     seed: { type: 'string' },
     projections: { type: 'string' },
@@ -34,6 +41,7 @@ export async function run(argv: string[]): Promise<number> {
   const outDir = requireFlag('evaluate', 'out', values.out as string | undefined);
   const draws = intFlag('evaluate', 'draws', values.draws as string | undefined, 20, 1);
   const maxSamples = values['max-samples'] === undefined ? undefined : intFlag('evaluate', 'max-samples', values['max-samples'] as string, 0, 1);
+  const drawSamples = values['draw-samples'] === undefined ? undefined : intFlag('evaluate', 'draw-samples', values['draw-samples'] as string, 0, 1);
   const workers = intFlag('evaluate', 'workers', values.workers as string | undefined, 2, 0);
   const projections = intFlag('evaluate', 'projections', values.projections as string | undefined, 16, 1);
   const backendPref = backendFlag('evaluate', values.backend as string | undefined);
@@ -52,7 +60,7 @@ export async function run(argv: string[]): Promise<number> {
   const bars: Partial<Record<'predict' | 'draws', ProgressBar>> = {};
   try {
     const result = await evaluateEstimator(estimator, ds, {
-      draws, maxSamples, workers, projections,
+      draws, maxSamples, drawSamples, workers, projections,
       seed: (values.seed as string | undefined) ?? 0,
       onProgress: (done, total, stage) => {
         const bar = (bars[stage] ??= progressBar(stage === 'predict' ? 'predict' : 'draws  ', total, { quiet }));
@@ -68,10 +76,22 @@ export async function run(argv: string[]): Promise<number> {
       'image size': `${ds.imageSize}×${ds.imageSize} px at ${ds.pixelSizeNm} nm`,
     });
     const index = writeReport(outDir, content);
-    for (const [file, table] of [['parameter-samples', parameterSampleTable(result.params)], ['descriptor-samples', descriptorSampleTable(result.draws)], ['calibration', calibrationTable(result.params)]] as const) {
+    const tables: [string, ColumnTable][] = [
+      ['parameter-samples', parameterSampleTable(result.params)],
+      ['descriptor-samples', descriptorSampleTable(result.draws)],
+      ['calibration', pitCalibrationTable(result.pit)],
+      ['rank-histogram', rankHistogramTable(result.pit)],
+    ];
+    if (result.direct) tables.push(['direct-samples', directSampleTable(result.direct)]);
+    for (const [file, table] of tables) {
       writeTableCsv(join(outDir, `${file}.csv`), table);
       writeTableParquet(join(outDir, `${file}.parquet`), table);
     }
+    writeFileAtomic(join(outDir, 'summary.json'), JSON.stringify(evaluationSummary(result, {
+      model: resolve(modelDir), modelSha256: estimator.meta.files, modelCodeVersion: estimator.meta.codeVersion,
+      dataset: ds.dir, datasetConfigHash: ds.manifest.configHash, backend: be.name, codeVersion: codeVersion(),
+      drawSeed: String((values.seed as string | undefined) ?? 0),
+    }), null, 1) + '\n');
     console.log(index);
     return 0;
   } finally {
