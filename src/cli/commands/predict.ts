@@ -17,12 +17,14 @@
  * `--resample` is accepted for compatibility: images are always resampled now.
  */
 import { existsSync } from 'node:fs';
-import { basename, dirname, extname, join } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
 import { fileURLToPath } from 'node:url';
 import { aggregateFigure, plotlyHtml } from '../../../kernel-ext/aggregate-figure.js';
 import { escapeHtml } from '../../../kernel-ext/mime.js';
 import { paramsFromEstimate } from '../../analysis/evaluate.js';
 import { digitalTwins, type DigitalTwinResult } from '../../analysis/twins.js';
+import { codeVersion } from '../../cnn/estimator.js';
 import { disposeEstimator, EstimatorFileError, EstimatorInputError, loadEstimator, predictBatch, readEstimatorMeta, type EstimatorImage, type EstimatorMeta, type ParamEstimate } from '../../cnn/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { ImageFormatError } from '../../io/errors.js';
@@ -271,7 +273,8 @@ export async function run(argv: string[]): Promise<number> {
       const [lo, hi] = displayRange(it.prepared.data);
       const observedPng = previewPng(it.prepared.data, size, lo, hi, pixelSizeNm);
       const summary: Record<string, unknown> = {
-        file: it.file, frame: it.frame, model: modelDir, names: e.names, mean: e.mean, sd: e.sd,
+        file: it.file, frame: it.frame, model: modelDir, names: e.names, mean: e.mean, sd: e.sd, lower95: e.lower95, upper95: e.upper95,
+        ...(e.descriptors ? { descriptors: e.descriptors } : {}),
         preprocessing: { notes: it.prepared.notes, levels: it.prepared.levels, aggregate: it.prepared.aggregate, windowOriginPx: it.prepared.windowOriginPx, pixelSizeNm, sizePx: size },
         files: ['observed.png', 'summary.json'],
       };
@@ -313,23 +316,36 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
 
+  const provenance = { model: resolve(modelDir), modelSha256: meta.files, modelCodeVersion: meta.codeVersion, backend: tf.getBackend(), codeVersion: codeVersion(), seed };
   if (values.json) {
-    const rows = items.map((it, i) => ({
-      file: it.file, frame: it.frame, pixelSizeNm: it.sourcePixelSizeNm,
-      preprocessing: { notes: it.prepared.notes, levels: it.prepared.levels, aggregate: it.prepared.aggregate },
-      ...estimates[i]!,
-      ...(twinSummaries[i] ? { output: twinSummaries[i] } : {}),
-    }));
+    const rows = items.map((it, i) => {
+      const e = estimates[i]!;
+      return {
+        file: it.file, frame: it.frame, pixelSizeNm: it.sourcePixelSizeNm,
+        preprocessing: { notes: it.prepared.notes, levels: it.prepared.levels, aggregate: it.prepared.aggregate },
+        ...e,
+        ...(e.posterior ? { posterior: { bins: e.posterior.bins, targets: [...e.names, ...(e.descriptors?.names ?? [])], probs: e.posterior.probs.map((p) => Array.from(p)) } } : {}),
+        ...(twinSummaries[i] ? { output: twinSummaries[i] } : {}),
+        provenance,
+      };
+    });
     console.log(JSON.stringify(rows, null, 1));
     return 0;
   }
-  const w = Math.max(...meta.paramNames.map((n) => n.length));
+  const w = Math.max(...meta.paramNames.map((n) => n.length), ...(meta.descriptorNames ?? []).map((n) => n.length));
   items.forEach((it, i) => {
     const e = estimates[i]!;
     console.log(where(it.file, it.frame));
-    e.names.forEach((n, j) => console.log(`  ${n.padEnd(w)}  ${fmt(e.mean[j]!)} ± ${fmt(e.sd[j]!)}`));
+    console.log(`  ${'parameter'.padEnd(w)}  mean ± sd   [95 % interval]`);
+    e.names.forEach((n, j) => console.log(`  ${n.padEnd(w)}  ${fmt(e.mean[j]!)} ± ${fmt(e.sd[j]!)}   [${fmt(e.lower95[j]!)}, ${fmt(e.upper95[j]!)}]`));
+    const d = e.descriptors;
+    if (d) {
+      console.log(`  ${'descriptor (imaged aggregate)'.padEnd(w)}`);
+      d.names.forEach((n, j) => console.log(`  ${n.padEnd(w)}  ${fmt(d.mean[j]!)} ± ${fmt(d.sd[j]!)}   [${fmt(d.lower95[j]!)}, ${fmt(d.upper95[j]!)}]`));
+    }
     for (const n of it.prepared.notes) console.log(`  · ${n}`);
     if (twinDirs[i]) console.log(`  → ${twinDirs[i]}`);
   });
+  console.log(`model ${provenance.model} (sha256 ${meta.files.weights.slice(0, 12)}…), backend ${provenance.backend}, aggstem ${provenance.codeVersion}`);
   return 0;
 }
