@@ -10,6 +10,7 @@ import { posteriorCdf, predictBatch } from '../cnn/predict.js';
 import type { PitValues } from './calibration.js';
 import type { DirectDescriptorPredictions } from './routes.js';
 import { readImages, readSamples, type Dataset } from '../dataset/loader.js';
+import { descriptorColumn } from '../dataset/table.js';
 import { DESCRIPTOR_INFO, DESCRIPTOR_NAMES } from '../descriptors/index.js';
 import type { ModelPrior } from '../model/params.js';
 import { PARAM_LIMITS } from '../model/params.js';
@@ -220,7 +221,8 @@ export async function evaluateEstimator(estimator: Estimator, ds: Dataset, opts:
     params: { names, truth, mean, sd, baseline, pit: pitColumns(pit, T, P, 0) },
     draws,
     ...(Q ? { direct } : {}),
-    pit: { names: [...names, ...dNames], pit },
+    // Descriptor targets named like their dataset column (nParticles counted → nParticlesMeasured).
+    pit: { names: [...names, ...dNames.map(descriptorColumn)], pit },
     indices,
     baselineParams,
     settings: { draws: K, baselineDraws: Kb, projections, seed, drawSamples: nDraw },

@@ -9,3 +9,6 @@ export * from './report.js';
 export * from './evaluate.js';
 export * from './draws.js';
 export * from './twins.js';
+export { CALIBRATION_LEVELS, pitCoverage, pitCalibrationTable, rankHistogramTable, chiSquareSurvival, type PitValues } from './calibration.js';
+export { descriptorRouteTable, directSampleTable, type DirectDescriptorPredictions } from './routes.js';
+export { evaluationSummary, type EvaluationSummary } from './summary.js';

@@ -132,3 +132,54 @@ test('aggstem predict: mean ± sd per frame of an .npy stack, JSON output, pixel
   assert.equal(nomodel.status, 2);
   assert.match(nomodel.stderr, /has no aggstem-model\.json/);
 });
+
+test('the default model predicts the imaged aggregate\'s descriptors with ordered intervals inside their scale; JSON carries provenance', () => {
+  const stack = join(tmp, 'images-desc.npy');
+  copyFileSync(join(data, 'shard-00000.noisy.npy'), stack);
+  const j = cli('predict', '--model', model, stack, '--pixel-size', '1.6', '--json', ...backendArgs);
+  assert.equal(j.status, 0, j.stderr);
+  const rows = JSON.parse(j.stdout);
+  const meta = JSON.parse(readFileSync(join(model, 'aggstem-model.json'), 'utf8'));
+  assert.equal(meta.formatVersion, 2);
+  assert.equal(meta.network.head.kind, 'binned');
+  assert.deepEqual(meta.descriptorNames, ['cnHet', 'heteroContactFraction', 'mixingIndex', 'rgVolumeNm', 'largestDomainFractionB', 'nParticles']);
+  assert.equal(meta.calibration.temperatures.length, meta.paramNames.length + meta.descriptorNames.length);
+  for (const row of rows) {
+    const groups = [[row, meta.scaling], [row.descriptors, meta.descriptorScaling]] as const;
+    for (const [g, scales] of groups) {
+      g.names.forEach((name: string, k: number) => {
+        const seq = [g.lower95[k], g.lower68[k], g.median[k], g.upper68[k], g.upper95[k]];
+        for (let i = 1; i < seq.length; i++) assert.ok(seq[i] >= seq[i - 1] - 1e-9, `${name}: intervals out of order ${seq}`);
+        const s = scales[k];
+        assert.ok(g.lower95[k] >= s.lo * (1 - 1e-9) && g.upper95[k] <= s.hi * (1 + 1e-9), `${name}: 95 % interval [${g.lower95[k]}, ${g.upper95[k]}] leaves [${s.lo}, ${s.hi}]`);
+      });
+    }
+    assert.equal(row.posterior.bins, 32);
+    assert.equal(row.posterior.probs.length, 13);
+    assert.ok(Math.abs(row.posterior.probs[0].reduce((a: number, b: number) => a + b, 0) - 1) < 1e-9);
+    assert.match(row.provenance.modelSha256.weights, /^[0-9a-f]{64}$/);
+    assert.match(row.provenance.backend, /^(tensorflow|wasm|cpu)$/);
+    assert.ok(row.provenance.codeVersion.length > 0);
+  }
+  const text = cli('predict', '--model', model, stack, '--pixel-size', '1.6', ...backendArgs);
+  assert.equal(text.status, 0, text.stderr);
+  assert.match(text.stdout, /descriptor \(imaged aggregate\)\n {2}cnHet +\S+ ± \S+ +\[\S+, \S+\] \(95 %\)/);
+});
+
+test('aggstem evaluate reports both descriptor routes, the floor, PIT calibration and a summary with provenance', () => {
+  const out = join(tmp, 'report');
+  const r = cli('evaluate', '--model', model, '--data', data, '--out', out, '--draws', '2', '--draw-samples', '2', '--workers', '0', '--quiet', ...backendArgs);
+  assert.equal(r.status, 0, r.stderr);
+  const s = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8'));
+  assert.equal(s.drawSamples, Math.min(2, s.testSamples));
+  const cn = s.descriptors.cnHet;
+  for (const k of ['directMedianRelError', 'thetaRouteMedianRelError', 'perfectThetaFloor', 'baselineMedianRelError']) assert.equal(typeof cn[k], 'number', k);
+  assert.equal(Object.keys(s.coverage).length, 13);
+  assert.equal(Object.keys(s.coverage.cnHet).length, 12);
+  assert.ok(s.coverage.nParticles && s.coverage.nParticlesMeasured, 'the parameter N and the counted N are both checked');
+  assert.match(s.provenance.modelSha256.weights, /^[0-9a-f]{64}$/);
+  for (const f of ['routes.csv', 'rank-histogram.csv', 'direct-samples.csv', 'calibration.csv', 'index.html']) assert.ok(existsSync(join(out, f)), f);
+  const html = readFileSync(join(out, 'index.html'), 'utf8');
+  assert.match(html, /direct route vs θ route vs floor vs baseline/);
+  assert.match(html, /Rank \(PIT\) histograms/);
+});

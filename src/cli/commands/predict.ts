@@ -336,12 +336,11 @@ export async function run(argv: string[]): Promise<number> {
   items.forEach((it, i) => {
     const e = estimates[i]!;
     console.log(where(it.file, it.frame));
-    console.log(`  ${'parameter'.padEnd(w)}  mean ± sd   [95 % interval]`);
-    e.names.forEach((n, j) => console.log(`  ${n.padEnd(w)}  ${fmt(e.mean[j]!)} ± ${fmt(e.sd[j]!)}   [${fmt(e.lower95[j]!)}, ${fmt(e.upper95[j]!)}]`));
+    e.names.forEach((n, j) => console.log(`  ${n.padEnd(w)}  ${fmt(e.mean[j]!)} ± ${fmt(e.sd[j]!)}   [${fmt(e.lower95[j]!)}, ${fmt(e.upper95[j]!)}] (95 %)`));
     const d = e.descriptors;
     if (d) {
       console.log(`  ${'descriptor (imaged aggregate)'.padEnd(w)}`);
-      d.names.forEach((n, j) => console.log(`  ${n.padEnd(w)}  ${fmt(d.mean[j]!)} ± ${fmt(d.sd[j]!)}   [${fmt(d.lower95[j]!)}, ${fmt(d.upper95[j]!)}]`));
+      d.names.forEach((n, j) => console.log(`  ${n.padEnd(w)}  ${fmt(d.mean[j]!)} ± ${fmt(d.sd[j]!)}   [${fmt(d.lower95[j]!)}, ${fmt(d.upper95[j]!)}] (95 %)`));
     }
     for (const n of it.prepared.notes) console.log(`  · ${n}`);
     if (twinDirs[i]) console.log(`  → ${twinDirs[i]}`);
