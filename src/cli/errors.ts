@@ -1,7 +1,2 @@
-/**
- * An error caused by the user's input (bad flag, unreadable file, out-of-range parameter). The CLI
- * prints its message without a stack trace and exits with status 2.
- */
-export class UserError extends Error {
-  override name = 'UserError';
-}
+/** The CLI uses the library's one input-error base (src/errors.ts); `main.ts` maps it to exit 2. */
+export { UserError } from '../errors.js';

@@ -72,7 +72,13 @@ export async function main(argv: string[]): Promise<number> {
     console.log(`usage: ${entry.usage}`);
     return 0;
   }
-  return mod.run(rest);
+  try {
+    return await mod.run(rest);
+  } catch (e) {
+    // The one place input errors of every stage are mapped: named after the command, exit 2.
+    if (e instanceof UserError && !e.message.startsWith('aggstem ')) e.message = `aggstem ${cmd}: ${e.message}`;
+    throw e;
+  }
 }
 
 const isEntry = process.argv[1] !== undefined && import.meta.url === pathToFileURL(realpathSync(process.argv[1])).href;

@@ -3,8 +3,8 @@
  * the TensorFlow backend and opening a dataset, with library errors turned into {@link UserError}s
  * that name the command.
  */
-import { BackendUnavailableError, initBackend, type BackendPreference } from '../cnn/backend/index.js';
-import { DatasetError, openDataset, type Dataset } from '../dataset/index.js';
+import { initBackend, type BackendPreference } from '../cnn/backend/index.js';
+import { openDataset, type Dataset } from '../dataset/index.js';
 import { UserError } from './errors.js';
 
 const BACKEND_CHOICES: readonly BackendPreference[] = ['auto', 'tensorflow', 'wasm', 'cpu'];
@@ -20,22 +20,12 @@ export function backendFlag(command: string, value: string | undefined): Backend
 
 /** Starts the backend and reports which one runs and why (through `say`). */
 export async function startBackend(command: string, pref: BackendPreference, say: (line: string) => void): Promise<Awaited<ReturnType<typeof initBackend>>> {
-  try {
-    const be = await initBackend(pref);
-    say(`backend: ${be.name} (${be.reason})`);
-    return be;
-  } catch (e) {
-    if (e instanceof BackendUnavailableError) throw new UserError(`aggstem ${command}: ${e.message}`);
-    throw e;
-  }
+  const be = await initBackend(pref);
+  say(`backend: ${be.name} (${be.reason})`);
+  return be;
 }
 
 /** Opens a dataset directory for a command. */
 export function openDatasetFor(command: string, dir: string): Dataset {
-  try {
-    return openDataset(dir);
-  } catch (e) {
-    if (e instanceof DatasetError) throw new UserError(`aggstem ${command}: ${e.message}`);
-    throw e;
-  }
+  return openDataset(dir);
 }

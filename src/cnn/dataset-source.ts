@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { batches, MANIFEST_FILE, readSamples, type Dataset } from '../dataset/index.js';
+import { batches, DatasetError, MANIFEST_FILE, readSamples, type Dataset } from '../dataset/index.js';
 import { DEFAULT_DESCRIPTOR_TARGETS, descriptorScalingFromValues, type TargetScale } from './targets.js';
 import { sha256 } from './estimator.js';
 import { prefetchBatches } from './prefetch.js';
@@ -40,7 +40,7 @@ export interface DatasetSourceOptions {
 export function datasetSource(ds: Dataset, opts: DatasetSourceOptions = {}): TrainingSource {
   const scaling = paramScalingFromPrior(ds.prior);
   if (scaling.map((s) => s.name).join() !== ds.paramNames.join()) {
-    throw new Error(`datasetSource: ${ds.dir}: the manifest's parameters [${ds.paramNames.join(', ')}] differ from the prior's varying ones [${scaling.map((s) => s.name).join(', ')}]`);
+    throw new DatasetError(`datasetSource: ${ds.dir}: the manifest's parameters [${ds.paramNames.join(', ')}] differ from the prior's varying ones [${scaling.map((s) => s.name).join(', ')}]`);
   }
   const augment = opts.augment ?? true;
   const freshNoise = opts.freshNoise ?? true;
@@ -51,7 +51,7 @@ export function datasetSource(ds: Dataset, opts: DatasetSourceOptions = {}): Tra
     if (maxIndex !== undefined) throw new Error('datasetSource: give maxIndex or trainCount, not both');
     const idx = Int32Array.from(readSamples(ds, 'train').indices).sort();
     if (!(Number.isInteger(opts.trainCount) && opts.trainCount >= 1 && opts.trainCount <= idx.length)) {
-      throw new Error(`datasetSource: trainCount = ${opts.trainCount}; ${ds.dir} has ${idx.length} training samples`);
+      throw new DatasetError(`datasetSource: trainCount = ${opts.trainCount}; ${ds.dir} has ${idx.length} training samples`);
     }
     maxIndex = idx[opts.trainCount - 1]! + 1;
   }
@@ -62,11 +62,11 @@ export function datasetSource(ds: Dataset, opts: DatasetSourceOptions = {}): Tra
     const train = readSamples(ds, 'train');
     const keep = Array.from(train.indices, (i) => maxIndex === undefined || i < maxIndex);
     if (maxIndex !== undefined) counts = { ...counts, train: keep.filter(Boolean).length };
-    if (counts.train === 0) throw new Error(`datasetSource: ${ds.dir} has no training samples below index ${maxIndex}`);
+    if (counts.train === 0) throw new DatasetError(`datasetSource: ${ds.dir} has no training samples below index ${maxIndex}`);
     const values: Record<string, Float64Array> = {};
     for (const d of descriptorNames) {
       const col = train.descriptors[d];
-      if (!col) throw new Error(`datasetSource: descriptor "${d}" is not stored in ${ds.dir}; it has ${ds.manifest.descriptorNames.join(', ')}`);
+      if (!col) throw new DatasetError(`datasetSource: descriptor "${d}" is not stored in ${ds.dir}; it has ${ds.manifest.descriptorNames.join(', ')}`);
       values[d] = col.filter((_, i) => keep[i]);
     }
     descriptorScaling = descriptorScalingFromValues(descriptorNames, values);

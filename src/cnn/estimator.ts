@@ -6,6 +6,7 @@
  * - `model.json` + `weights.bin`: standard tfjs Layers model files (loadable by any tfjs);
  * - `aggstem-model.json`: the {@link EstimatorMeta} below, with sha256 checksums of both tfjs files.
  */
+import { UserError } from '../errors.js';
 import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -109,7 +110,7 @@ export interface Estimator {
 }
 
 /** Error for a model directory that is missing, incomplete or corrupt. */
-export class EstimatorFileError extends Error {
+export class EstimatorFileError extends UserError {
   override name = 'EstimatorFileError';
 }
 

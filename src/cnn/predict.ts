@@ -5,6 +5,7 @@
  * geometry check (size and pixel size must match the model, or `resample: true`) → the model's
  * input transform → network → mean and log-variance in scaled units → raw units.
  */
+import { UserError } from '../errors.js';
 import * as tf from '@tensorflow/tfjs';
 import { applyInputTransform, type Estimator, type EstimatorMeta } from './estimator.js';
 import { splitOutput } from './network.js';
@@ -76,7 +77,7 @@ export interface PredictOptions {
 }
 
 /** Error for an image that does not fit the model. */
-export class EstimatorInputError extends Error {
+export class EstimatorInputError extends UserError {
   override name = 'EstimatorInputError';
 }
 

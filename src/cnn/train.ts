@@ -16,6 +16,7 @@
  * be raised on resume). Early stopping on the validation NLL with `patience`; the saved model holds
  * the best epoch's weights.
  */
+import { UserError } from '../errors.js';
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
@@ -114,7 +115,7 @@ export interface TrainResult {
 }
 
 /** A training request that conflicts with the model directory or is invalid. */
-export class TrainConfigError extends Error {
+export class TrainConfigError extends UserError {
   override name = 'TrainConfigError';
 }
 

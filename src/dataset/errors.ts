@@ -1,4 +1,4 @@
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 
 /**
  * A dataset request or dataset directory that cannot be used: a bad config value, a directory that

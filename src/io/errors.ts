@@ -1,4 +1,4 @@
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../errors.js';
 
 /**
  * A file could not be read as the image format it claims to be (truncated, corrupt, unsupported

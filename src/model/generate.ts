@@ -6,6 +6,7 @@
  * aggregate obey the fractal law exactly; pairing backtracks; a deadline bounds the run time; and a
  * hetero layer places two materials with controllable segregation.
  */
+import { UserError } from '../errors.js';
 import { lognormal, randomRotation, shuffleInPlace, unitVector, type RandomStream } from '../random/index.js';
 import { cellBucket, createSphereGrid, fillSphereGrid, type SphereGrid } from './grid.js';
 import { validateModelParams } from './params.js';
@@ -59,7 +60,7 @@ export interface GenerationQuality extends AggregateQuality {
  * The generator could not build an aggregate for these parameters within its restart or time
  * budget: usually a geometrically infeasible (Df, kf, σ) combination.
  */
-export class GenerationError extends Error {
+export class GenerationError extends UserError {
   override name = 'GenerationError';
   constructor(
     message: string,

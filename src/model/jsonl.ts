@@ -4,6 +4,7 @@
  * nm, material 0 = A, 1 = B. Numbers are written by JSON.stringify, whose shortest round-trip form
  * makes every double read back bit-identical.
  */
+import { UserError } from '../errors.js';
 import { closeSync, openSync, readSync } from 'node:fs';
 import { StringDecoder } from 'node:string_decoder';
 import { atomicWriter } from '../io/atomic.js';
@@ -11,7 +12,7 @@ import { ModelParamError, validateModelParams } from './params.js';
 import type { Aggregate, AggregateQuality, Particles } from './types.js';
 
 /** A malformed aggregate record; the message names the file and line. */
-export class AggregateFormatError extends Error {
+export class AggregateFormatError extends UserError {
   override name = 'AggregateFormatError';
 }
 

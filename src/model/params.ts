@@ -2,6 +2,7 @@
  * Model parameters: hard validity limits, validation with clear errors, priors for training data,
  * named presets and a resolver for "preset name | JSON file | object" specifications.
  */
+import { UserError } from '../errors.js';
 import { readFileSync } from 'node:fs';
 import { logUniformInt, uniform, type RandomStream } from '../random/index.js';
 import { MODEL_PARAM_NAMES, type ModelParamName, type ModelParams } from './types.js';
@@ -62,7 +63,7 @@ export function describeParamLimit(name: ModelParamName): string {
  * `field` names it (e.g. `fractalDim`, `prior.nParticles.hi`), `value` is what was given and
  * `allowed` describes what would have been accepted.
  */
-export class ModelParamError extends Error {
+export class ModelParamError extends UserError {
   override name = 'ModelParamError';
   constructor(
     readonly field: string,

@@ -4,6 +4,7 @@
  * the model's field. Every choice made is reported, and images the model cannot handle are refused
  * with a clear message instead of producing a meaningless prediction.
  */
+import { UserError } from '../errors.js';
 
 /** An image as read from a file (the subset of `MicroscopeImage` this stage needs). */
 export interface RawImage {
@@ -75,7 +76,7 @@ export interface PreparedImage {
 }
 
 /** An image the model cannot handle, or missing information; the message says what to do. */
-export class PreprocessError extends Error {
+export class PreprocessError extends UserError {
   override name = 'PreprocessError';
 }
 

@@ -3,6 +3,7 @@
  * materials, carbon film, detector noise chain and scan distortions. Plain JSON-able data with
  * defaults from DESIGN §3 (Bremen TiO2/WO3 calibration) and two presets, `quick` and `paper`.
  */
+import { UserError } from '../errors.js';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 
@@ -126,7 +127,7 @@ export type MicroscopeConfigInput = {
 } & { preset?: MicroscopePresetName };
 
 /** Error for an invalid microscope configuration; the message names the field, value and range. */
-export class MicroscopeConfigError extends Error {
+export class MicroscopeConfigError extends UserError {
   override name = 'MicroscopeConfigError';
 }
 

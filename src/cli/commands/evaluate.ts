@@ -16,9 +16,8 @@ import { directSampleTable } from '../../analysis/routes.js';
 import { evaluationSummary } from '../../analysis/summary.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { writeTableCsv, writeTableParquet } from '../../io/table.js';
-import { codeVersion, disposeEstimator, EstimatorFileError, loadEstimator } from '../../cnn/estimator.js';
+import { codeVersion, disposeEstimator, loadEstimator } from '../../cnn/estimator.js';
 import { intFlag, parseCommandArgs, requireFlag } from '../args.js';
-import { UserError } from '../errors.js';
 import { backendFlag, openDatasetFor, startBackend } from '../resources.js';
 import { progressBar, type ProgressBar } from '../progress.js';
 
@@ -50,13 +49,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const ds = openDatasetFor('evaluate', dataDir);
   const be = await startBackend('evaluate', backendPref, say);
-  let estimator;
-  try {
-    estimator = await loadEstimator(modelDir);
-  } catch (e) {
-    if (e instanceof EstimatorFileError) throw new UserError(`aggstem evaluate: ${e.message}`);
-    throw e;
-  }
+  const estimator = await loadEstimator(modelDir);
   const bars: Partial<Record<'predict' | 'draws', ProgressBar>> = {};
   try {
     const result = await evaluateEstimator(estimator, ds, {

@@ -25,9 +25,8 @@ import { escapeHtml } from '../../../kernel-ext/mime.js';
 import { paramsFromEstimate } from '../../analysis/evaluate.js';
 import { digitalTwins, type DigitalTwinResult } from '../../analysis/twins.js';
 import { codeVersion } from '../../cnn/estimator.js';
-import { disposeEstimator, EstimatorFileError, EstimatorInputError, loadEstimator, predictBatch, readEstimatorMeta, type EstimatorImage, type EstimatorMeta, type ParamEstimate } from '../../cnn/index.js';
+import { disposeEstimator, EstimatorInputError, loadEstimator, predictBatch, readEstimatorMeta, type EstimatorImage, type EstimatorMeta, type ParamEstimate } from '../../cnn/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { ImageFormatError } from '../../io/errors.js';
 import type { MicroscopeImage } from '../../io/image.js';
 import { encodePng8 } from '../../io/png.js';
 import { readImageAsync } from '../../io/read.js';
@@ -61,12 +60,7 @@ function where(file: string, frame: number | null): string {
 }
 
 async function readFile(file: string): Promise<MicroscopeImage> {
-  try {
-    return await readImageAsync(file);
-  } catch (e) {
-    if (e instanceof ImageFormatError) throw new UserError(`aggstem predict: ${e.message}`);
-    throw e;
-  }
+  return readImageAsync(file);
 }
 
 /** Reads one file and prepares each of its frames for the model (refusals become UserErrors naming the file). */
@@ -211,13 +205,7 @@ export async function run(argv: string[]): Promise<number> {
   const note = (m: string) => process.stderr.write(m + '\n');
 
   // Check the model directory and read the files before starting a backend: user mistakes fail fast.
-  let meta: EstimatorMeta;
-  try {
-    meta = readEstimatorMeta(modelDir);
-  } catch (e) {
-    if (e instanceof EstimatorFileError) throw new UserError(`aggstem predict: ${e.message}`);
-    throw e;
-  }
+  const meta: EstimatorMeta = readEstimatorMeta(modelDir);
   let twinSetup: { prior: ReturnType<typeof validateModelPrior>; microscope: ReturnType<typeof validateMicroscopeConfig> } | null = null;
   if (twinsK > 0) {
     if (meta.prior === undefined || meta.microscope === undefined) {
@@ -234,13 +222,7 @@ export async function run(argv: string[]): Promise<number> {
   for (const f of positionals) items.push(...(await readItems(f, flags, meta)));
 
   await startBackend('predict', backendPref, (line) => { if (!values.json) note(line); });
-  let est;
-  try {
-    est = await loadEstimator(modelDir);
-  } catch (e) {
-    if (e instanceof EstimatorFileError) throw new UserError(`aggstem predict: ${e.message}`);
-    throw e;
-  }
+  const est = await loadEstimator(modelDir);
   let estimates: ParamEstimate[];
   const images: EstimatorImage[] = items.map((it) => ({ data: it.prepared.data, widthPx: it.prepared.size, heightPx: it.prepared.size, pixelSizeNm: it.prepared.pixelSizeNm }));
   try {
@@ -336,13 +318,15 @@ export async function run(argv: string[]): Promise<number> {
   items.forEach((it, i) => {
     const e = estimates[i]!;
     console.log(where(it.file, it.frame));
-    e.names.forEach((n, j) => console.log(`  ${n.padEnd(w)}  ${fmt(e.mean[j]!)} ± ${fmt(e.sd[j]!)}   [${fmt(e.lower95[j]!)}, ${fmt(e.upper95[j]!)}] (95 %)`));
+    // Parameter lines stay `name  mean ± sd` (scripts parse them); intervals follow the notes.
+    e.names.forEach((n, j) => console.log(`  ${n.padEnd(w)}  ${fmt(e.mean[j]!)} ± ${fmt(e.sd[j]!)}`));
+    for (const n of it.prepared.notes) console.log(`  · ${n}`);
+    console.log(`  95 % intervals: ${e.names.map((n, j) => `${n} [${fmt(e.lower95[j]!)}, ${fmt(e.upper95[j]!)}]`).join(', ')}`);
     const d = e.descriptors;
     if (d) {
       console.log(`  ${'descriptor (imaged aggregate)'.padEnd(w)}`);
       d.names.forEach((n, j) => console.log(`  ${n.padEnd(w)}  ${fmt(d.mean[j]!)} ± ${fmt(d.sd[j]!)}   [${fmt(d.lower95[j]!)}, ${fmt(d.upper95[j]!)}] (95 %)`));
     }
-    for (const n of it.prepared.notes) console.log(`  · ${n}`);
     if (twinDirs[i]) console.log(`  → ${twinDirs[i]}`);
   });
   console.log(`model ${provenance.model} (sha256 ${meta.files.weights.slice(0, 12)}…), backend ${provenance.backend}, aggstem ${provenance.codeVersion}`);

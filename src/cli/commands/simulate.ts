@@ -18,7 +18,7 @@ import { writeFileAtomic } from '../../io/atomic.js';
 import { readAggregatesJsonl } from '../../model/jsonl.js';
 import { deriveStream, randomRotation, randomStream } from '../../random/index.js';
 import {
-  createStemWorkspace, loadMicroscopeConfig, MicroscopeConfigError, simulateImage, tiltSeries, writeStemImage,
+  createStemWorkspace, loadMicroscopeConfig, simulateImage, tiltSeries, writeStemImage,
   type MicroscopeConfig, type StemImage, type StemImageFile,
 } from '../../stem/index.js';
 
@@ -91,13 +91,7 @@ export async function run(argv: string[]): Promise<number> {
   }
   if (existsSync(outDir) && !statSync(outDir).isDirectory()) throw new UserError(`aggstem simulate: --out ${outDir} exists and is not a directory`);
 
-  let microscope: MicroscopeConfig;
-  try {
-    microscope = loadMicroscopeConfig(microscopeSpec);
-  } catch (e) {
-    if (e instanceof MicroscopeConfigError) throw new UserError(`aggstem simulate: ${e.message}`);
-    throw e;
-  }
+  const microscope: MicroscopeConfig = loadMicroscopeConfig(microscopeSpec);
   let inputBytes: Buffer;
   try {
     inputBytes = readFileSync(input);

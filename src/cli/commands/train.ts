@@ -11,8 +11,7 @@
  * NLL and RMSE, learning rate, speed, ETA). Ctrl-C stops at the next batch; the last finished epoch
  * is checkpointed, and `--resume` continues the same run.
  */
-import { countParameters, datasetSource, trainEstimator, TrainConfigError, type NetworkPreset } from '../../cnn/index.js';
-import { DatasetError } from '../../dataset/index.js';
+import { countParameters, datasetSource, trainEstimator, type NetworkPreset } from '../../cnn/index.js';
 import { intFlag, numberFlag, parseCommandArgs, requireFlag } from '../args.js';
 import { UserError } from '../errors.js';
 import { backendFlag, openDatasetFor, startBackend } from '../resources.js';
@@ -77,12 +76,7 @@ export async function run(argv: string[]): Promise<number> {
 
   const ds = openDatasetFor('train', dataDir);
   const be = await startBackend('train', backendPref, say);
-  let source;
-  try {
-    source = datasetSource(ds, { augment: !values['no-augment'], freshNoise: !values['no-fresh-noise'], descriptors, maxIndex, trainCount, clean: Boolean(values.clean) });
-  } catch (e) {
-    throw new UserError(`aggstem train: ${(e as Error).message}`);
-  }
+  const source = datasetSource(ds, { augment: !values['no-augment'], freshNoise: !values['no-fresh-noise'], descriptors, maxIndex, trainCount, clean: Boolean(values.clean) });
   const targetNames = [...source.paramNames, ...(source.descriptorNames ?? [])];
   say(`data: ${ds.dir} — ${source.info.counts.train} train / ${source.info.counts.val} val images of ${ds.imageSize}×${ds.imageSize} px at ${ds.pixelSizeNm} nm${values.clean ? ' (clean: oracle)' : ''}; parameters: ${source.paramNames.join(', ')}; descriptors: ${source.descriptorNames?.join(', ') || 'none'}; head: ${headKind}`);
 
@@ -125,9 +119,6 @@ export async function run(argv: string[]): Promise<number> {
         );
       },
     });
-  } catch (e) {
-    if (e instanceof TrainConfigError || e instanceof DatasetError) throw new UserError(`aggstem train: ${e.message}`);
-    throw e;
   } finally {
     process.removeListener('SIGINT', onSigint);
   }

@@ -5,6 +5,7 @@
  * front for that global: callers get back the `tf` namespace to use, the backend's name and why it was
  * chosen.
  */
+import { UserError } from '../../errors.js';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -46,7 +47,7 @@ export interface BackendOptions {
 }
 
 /** Thrown when a requested backend cannot be used; `backend` names it and the message says why. */
-export class BackendUnavailableError extends Error {
+export class BackendUnavailableError extends UserError {
   override name = 'BackendUnavailableError';
   constructor(readonly backend: BackendName, message: string) {
     super(message);
