@@ -2,7 +2,7 @@
  * Glue between a trained estimator and {@link prepareImage}: the model's input spec, and how to
  * recognise files that aggstem itself wrote in beam-fraction units.
  */
-import type { ModelInputSpec } from './index.js';
+import type { ModelInputSpec } from './prepare.js';
 
 /** The parts of a saved estimator's metadata (`aggstem-model.json`) that preprocessing needs. */
 export interface EstimatorInputInfo {

@@ -11,25 +11,9 @@
 import { createHash } from 'node:crypto';
 import seedrandom from 'seedrandom';
 
-/** A seed: any string or integer. Strings are used verbatim, numbers via their decimal text. */
-export type Seed = string | number;
+import type { PathSegment, RandomStream, Seed, UniformSource } from './types.js';
 
-/** One path segment used to derive a sub-stream (e.g. `"aggregate"`, `17`). */
-export type PathSegment = string | number;
-
-/** A source of uniform random numbers (what samplers need; see {@link RandomStream}). */
-export interface UniformSource {
-  /** Uniform double in (0, 1) (53 bits of resolution for streams, 52 for {@link fastUniforms}). */
-  double(): number;
-  /** Uniform unsigned 32-bit integer. */
-  uint32(): number;
-}
-
-/** A seeded uniform random number generator with a derivable identity. */
-export interface RandomStream extends UniformSource {
-  /** The hashed seed this stream was built from; derived streams hash this plus their path. */
-  readonly key: string;
-}
+export type { PathSegment, RandomStream, Seed, UniformSource } from './types.js';
 
 function hashKey(parts: readonly unknown[]): string {
   return createHash('sha256').update(JSON.stringify(parts)).digest('hex');

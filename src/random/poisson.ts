@@ -11,7 +11,7 @@
  * Hand-written rather than taken from a library because the sampler must draw from our seeded
  * {@link RandomStream} and it sits in the per-pixel hot loop of the STEM noise model.
  */
-import type { UniformSource } from './index.js';
+import type { UniformSource } from './types.js';
 
 const LOG_FACTORIAL_TABLE_SIZE = 256;
 // ln k! for small k, summed exactly once at load (a constant table, not mutable state).
