@@ -12,9 +12,8 @@ import type { DirectDescriptorPredictions } from './routes.js';
 import { readImages, readSamples, type Dataset } from '../dataset/loader.js';
 import { descriptorColumn } from '../dataset/table.js';
 import { DESCRIPTOR_INFO, DESCRIPTOR_NAMES } from '../descriptors/index.js';
-import type { ModelPrior } from '../model/params.js';
-import { PARAM_LIMITS } from '../model/params.js';
-import { MODEL_PARAM_NAMES, type ModelParamName, type ModelParams } from '../model/types.js';
+import { paramsFromEstimate, priorCentre } from '../model/theta.js';
+import type { ModelParams } from '../model/types.js';
 import type { Seed } from '../random/index.js';
 import { drawDescriptors, drawKeys, type DrawTask } from './draws.js';
 import {
@@ -70,36 +69,7 @@ export interface EvaluationResult {
   elapsedSeconds: number;
 }
 
-/**
- * The prior's centre in the estimator's scaled space: the arithmetic mean of a uniform prior, the
- * geometric mean of a log-uniform one (rounded for integers), the value of a fixed one. This is what
- * the "prior mean" baseline predicts for every image.
- */
-export function priorCentre(prior: ModelPrior): ModelParams {
-  const out = {} as ModelParams;
-  for (const name of MODEL_PARAM_NAMES) {
-    const p = prior[name];
-    out[name] = p.kind === 'fixed' ? p.value : p.kind === 'uniform' ? (p.lo + p.hi) / 2 : Math.round(Math.sqrt(p.lo * p.hi));
-  }
-  return out;
-}
-
-/**
- * Full model parameters from estimated values of the varying ones: fixed ones from the prior, the
- * estimates clamped into the prior's support (the generator cannot draw outside it) and N rounded.
- */
-export function paramsFromEstimate(prior: ModelPrior, names: readonly ModelParamName[], values: ArrayLike<number>): ModelParams {
-  const out = priorCentre(prior);
-  names.forEach((name, j) => {
-    const p = prior[name];
-    let v = values[j]!;
-    if (p.kind !== 'fixed') v = Math.min(p.hi, Math.max(p.lo, v));
-    const lim = PARAM_LIMITS[name];
-    if (lim.integer) v = Math.round(v);
-    out[name] = v;
-  });
-  return out;
-}
+export { priorCentre, paramsFromEstimate } from '../model/theta.js';
 
 async function runDraws(tasks: DrawTask[], workers: number, onDone: () => void): Promise<Float64Array[]> {
   if (workers <= 0) {

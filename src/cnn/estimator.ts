@@ -18,6 +18,8 @@ import type { ModelParamName } from '../model/types.js';
 import { outputWidth, targetCount, validateNetworkSpec, type NetworkSpec } from './network.js';
 import { validateParamScaling, type ParamScaling } from './scaling.js';
 import { validateTargetScaling, type TargetScale } from './targets.js';
+import { validateModelPrior, type ModelPrior } from '../model/params.js';
+import { validateMicroscopeConfig, type MicroscopeConfig } from '../stem/config.js';
 import type { TrainingSourceInfo } from './source.js';
 
 /** File names inside an estimator directory. */
@@ -90,10 +92,10 @@ export interface EstimatorMeta {
   calibration?: { method: 'temperature'; temperatures: number[] };
   network: NetworkSpec;
   input: { sizePx: number; pixelSizeNm: number; transform: InputTransform };
-  /** Model prior of the training data, when known. */
-  prior?: unknown;
+  /** Model prior of the training data, when known (validated on load). */
+  prior?: ModelPrior;
   /** Microscope preset/config of the training images, when known. */
-  microscope?: unknown;
+  microscope?: MicroscopeConfig;
   /** Where the training data came from (kind, dataset manifest hash, counts). */
   data: TrainingSourceInfo;
   training: TrainingRecord;
@@ -246,6 +248,13 @@ export function readEstimatorMeta(dir: string): EstimatorMeta {
     if (m.descriptorScaling.map((s) => s.name).join() !== dNames.join()) throw new EstimatorFileError(`${p}: descriptorNames do not match the descriptorScaling entries`);
   }
   if ((m.network.nDescriptors ?? 0) !== dNames.length) throw new EstimatorFileError(`${p}: network.nDescriptors = ${m.network.nDescriptors ?? 0} but ${dNames.length} descriptor names`);
+  // Prior and microscope are typed and validated once, here, so no consumer re-checks them.
+  try {
+    if (m.prior !== undefined) m.prior = validateModelPrior(m.prior);
+    if (m.microscope !== undefined) m.microscope = validateMicroscopeConfig(m.microscope);
+  } catch (e) {
+    throw new EstimatorFileError(`${p}: ${(e as Error).message}`);
+  }
   const cal = m.calibration;
   if (cal !== undefined) {
     if (cal.method !== 'temperature' || !Array.isArray(cal.temperatures) || cal.temperatures.length !== targetCount(m.network) || !cal.temperatures.every((t) => typeof t === 'number' && t > 0)) {

@@ -3,7 +3,9 @@
  * (through `src/dataset`'s streaming loader, see `datasetSource`) or plain in-memory arrays
  * ({@link arraySource}, for notebooks, tests and synthetic experiments).
  */
+import type { ModelPrior } from '../model/params.js';
 import type { ModelParamName } from '../model/types.js';
+import type { MicroscopeConfig } from '../stem/config.js';
 import { randomStream, shuffleInPlace, type Seed } from '../random/index.js';
 import type { ParamScaling } from './scaling.js';
 import type { TargetScale } from './targets.js';
@@ -33,9 +35,9 @@ export interface TrainingSourceInfo {
   /** Dataset directory as given (datasets only). */
   dir?: string;
   /** The model prior the parameters were drawn from, if known. */
-  prior?: unknown;
-  /** Microscope preset/config of the images, if known. */
-  microscope?: unknown;
+  prior?: ModelPrior;
+  /** Microscope config of the images, if known. */
+  microscope?: MicroscopeConfig;
   /** Samples per split. */
   counts: { train: number; val: number };
   /** Only dataset samples with index below this were used (learning-curve subsets). */
@@ -88,8 +90,8 @@ export function arraySource(opts: {
   pixelSizeNm: number;
   train: ArraySplit;
   val?: ArraySplit;
-  prior?: unknown;
-  microscope?: unknown;
+  prior?: ModelPrior;
+  microscope?: MicroscopeConfig;
   descriptorNames?: string[];
   descriptorScaling?: TargetScale[];
 }): TrainingSource {

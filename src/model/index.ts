@@ -30,6 +30,7 @@ export {
   validateModelParams,
   validateModelPrior,
   varyingParams,
+  priorCentre,
   type ModelPresetName,
   type ModelPrior,
   type ParamLimit,
@@ -53,3 +54,17 @@ export {
   readAggregatesJsonl,
   writeAggregatesJsonl,
 } from './jsonl.js';
+export {
+  completeParams,
+  paramsFromEstimate,
+  paramScalingFromPrior,
+  scaleParams,
+  scaleValue,
+  thetaToVector,
+  unscaleDerivative,
+  unscaleParams,
+  unscaleValue,
+  validateParamScaling,
+  type ParamScale,
+  type ParamScaling,
+} from './theta.js';

@@ -254,14 +254,23 @@ export function varyingParams(prior: ModelPrior): ModelParamName[] {
   });
 }
 
-function centre(prior: ModelPrior): ModelParams {
+/**
+ * The prior's centre: the arithmetic mean of a uniform prior, the geometric mean of a log-uniform
+ * one (rounded for integers), the value of a fixed one. What the prior-mean baseline predicts.
+ */
+export function priorCentre(prior: ModelPrior): ModelParams {
   const out = {} as ModelParams;
   for (const name of MODEL_PARAM_NAMES) {
     const p = prior[name];
-    if (p.kind === 'fixed') out[name] = p.value;
-    else if (p.kind === 'uniform') out[name] = +((p.lo + p.hi) / 2).toFixed(6);
-    else out[name] = Math.round(Math.sqrt(p.lo * p.hi)); // geometric centre of a log-uniform range
+    out[name] = p.kind === 'fixed' ? p.value : p.kind === 'uniform' ? (p.lo + p.hi) / 2 : Math.round(Math.sqrt(p.lo * p.hi));
   }
+  return out;
+}
+
+/** A preset: the prior centre with uniform centres written to 6 decimals (2.15, not 2.1500000000000004). */
+function centre(prior: ModelPrior): ModelParams {
+  const out = priorCentre(prior);
+  for (const name of MODEL_PARAM_NAMES) if (prior[name].kind === 'uniform') out[name] = +out[name].toFixed(6);
   return out;
 }
 

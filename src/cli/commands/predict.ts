@@ -22,7 +22,7 @@ import * as tf from '@tensorflow/tfjs';
 import { fileURLToPath } from 'node:url';
 import { aggregateFigure, plotlyHtml } from '../../../kernel-ext/aggregate-figure.js';
 import { escapeHtml } from '../../../kernel-ext/mime.js';
-import { paramsFromEstimate } from '../../analysis/evaluate.js';
+import { completeParams } from '../../model/theta.js';
 import { digitalTwins, type DigitalTwinResult } from '../../analysis/twins.js';
 import { codeVersion } from '../../cnn/estimator.js';
 import { disposeEstimator, EstimatorInputError, loadEstimator, predictBatch, readEstimatorMeta, type EstimatorImage, type EstimatorMeta, type ParamEstimate } from '../../cnn/index.js';
@@ -31,9 +31,9 @@ import type { MicroscopeImage } from '../../io/image.js';
 import { encodePng8 } from '../../io/png.js';
 import { readImageAsync } from '../../io/read.js';
 import { aggregateToJsonLine } from '../../model/jsonl.js';
-import { ModelParamError, validateModelPrior } from '../../model/params.js';
+import type { ModelPrior } from '../../model/params.js';
 import { isAggstemBeamFraction, modelInputSpec, prepareImage, PreprocessError, type PreparedImage, type PrepareOptions } from '../../preprocess/index.js';
-import { MicroscopeConfigError, validateMicroscopeConfig } from '../../stem/config.js';
+import type { MicroscopeConfig } from '../../stem/config.js';
 import { intFlag, numberFlag, parseCommandArgs, requireFlag } from '../args.js';
 import { UserError } from '../errors.js';
 import { backendFlag, startBackend } from '../resources.js';
@@ -206,17 +206,12 @@ export async function run(argv: string[]): Promise<number> {
 
   // Check the model directory and read the files before starting a backend: user mistakes fail fast.
   const meta: EstimatorMeta = readEstimatorMeta(modelDir);
-  let twinSetup: { prior: ReturnType<typeof validateModelPrior>; microscope: ReturnType<typeof validateMicroscopeConfig> } | null = null;
+  let twinSetup: { prior: ModelPrior; microscope: MicroscopeConfig } | null = null;
   if (twinsK > 0) {
     if (meta.prior === undefined || meta.microscope === undefined) {
       throw new UserError(`aggstem predict: --twins needs the model's prior and microscope, but ${modelDir} does not record ${meta.prior === undefined ? 'its prior' : 'its microscope'}`);
     }
-    try {
-      twinSetup = { prior: validateModelPrior(meta.prior), microscope: validateMicroscopeConfig(meta.microscope) };
-    } catch (e) {
-      if (e instanceof ModelParamError || e instanceof MicroscopeConfigError) throw new UserError(`aggstem predict: ${modelDir}: ${e.message}`);
-      throw e;
-    }
+    twinSetup = { prior: meta.prior, microscope: meta.microscope };
   }
   const items: Item[] = [];
   for (const f of positionals) items.push(...(await readItems(f, flags, meta)));
@@ -262,7 +257,7 @@ export async function run(argv: string[]): Promise<number> {
       };
       writeFileAtomic(join(dir, 'observed.png'), observedPng);
       if (twinSetup) {
-        const params = paramsFromEstimate(twinSetup.prior, e.names, e.mean);
+        const params = completeParams(twinSetup.prior, e.names, e.mean);
         const bar = progressBar(`twins ${where(it.file, it.frame)}`, candidates, { quiet: Boolean(values.json) });
         let res: DigitalTwinResult;
         try {
