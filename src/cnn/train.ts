@@ -16,15 +16,14 @@
  * be raised on resume). Early stopping on the validation NLL with `patience`; the saved model holds
  * the best epoch's weights.
  */
-import { UserError } from '../errors.js';
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { writeFileAtomic } from '../io/atomic.js';
 import type { Seed } from '../random/index.js';
+import { batchTensors, binnedLoss, disposeBatch, iterate, mseLoss, nllLoss, validate } from './batch-loss.js';
+import { configDiff, latestCheckpoint, readCheckpoint, TrainConfigError, weightsAsTensors, writeCheckpoint, type LoadedCheckpoint, type RunConfig } from './checkpoint.js';
 import {
   ESTIMATOR_FILES,
-  applyInputTransform,
   codeVersion,
   fitInputTransform,
   modelToFiles,
@@ -36,9 +35,9 @@ import {
   type InputTransform,
 } from './estimator.js';
 import { buildNetwork, networkSpec, splitOutput, targetCount, validateNetworkSpec, type HeadSpec, type NetworkPreset, type NetworkSpec } from './network.js';
-import { binIndex, binProbabilities, binnedMoments, fitTemperature } from './posterior.js';
-import { scaleTargets } from './targets.js';
-import type { TrainingBatch, TrainingSource } from './source.js';
+import type { TrainingSource } from './source.js';
+
+export { TrainConfigError } from './checkpoint.js';
 
 /** Progress after one training batch. */
 export interface BatchInfo {
@@ -114,49 +113,6 @@ export interface TrainResult {
   resumedAtEpoch: number | null;
 }
 
-/** A training request that conflicts with the model directory or is invalid. */
-export class TrainConfigError extends UserError {
-  override name = 'TrainConfigError';
-}
-
-/** The part of a run's configuration that must not change on resume. */
-interface RunConfig {
-  seed: Seed;
-  batchSize: number;
-  learningRate: number;
-  lrDecay: number;
-  warmupEpochs: number;
-  network: NetworkSpec;
-  paramNames: string[];
-  scaling: unknown;
-  imageSize: number;
-  pixelSizeNm: number;
-  /** The dataset's config hash (null for in-memory data). */
-  dataConfigHash: string | null;
-  /** Descriptor targets and their scaling (absent for parameter-only runs). */
-  descriptorNames?: string[];
-  descriptorScaling?: unknown;
-  maxIndex?: number;
-  clean?: boolean;
-}
-
-interface CheckpointState {
-  format: 'aggstem-checkpoint';
-  formatVersion: 1;
-  /** Completed epochs = the next epoch to run. */
-  nextEpoch: number;
-  config: RunConfig;
-  inputTransform: InputTransform;
-  history: EpochLog[];
-  bestEpoch: number;
-  bestLoss: number | null;
-  epochsSinceBest: number;
-  specs: { weights: tf.io.WeightsManifestEntry[]; optimizer: tf.io.WeightsManifestEntry[] };
-  sha256: { weights: string; optimizer: string; best: string };
-}
-
-const LOG_2PI_HALF = 0.5 * Math.log(2 * Math.PI);
-
 function positiveInt(name: string, v: number): number {
   if (!(Number.isInteger(v) && v >= 1)) throw new TrainConfigError(`trainEstimator: ${name} = ${v}; expected a positive integer`);
   return v;
@@ -164,249 +120,6 @@ function positiveInt(name: string, v: number): number {
 
 function defaultPreset(inputSize: number): NetworkPreset {
   return inputSize >= 192 ? 'paper' : inputSize >= 96 ? 'quick' : 'tiny';
-}
-
-/** Gaussian NLL per parameter (mean over batch and parameters), scaled units. */
-function nllLoss(mean: tf.Tensor, logVar: tf.Tensor, y: tf.Tensor): tf.Scalar {
-  return tf.tidy(() =>
-    tf.add(tf.mul(tf.mean(tf.add(logVar, tf.mul(tf.squaredDifference(y, mean), tf.exp(tf.neg(logVar))))), 0.5), LOG_2PI_HALF) as tf.Scalar,
-  );
-}
-
-function mseLoss(mean: tf.Tensor, y: tf.Tensor): tf.Scalar {
-  return tf.tidy(() => tf.mean(tf.squaredDifference(y, mean)) as tf.Scalar);
-}
-
-// --- checkpoints -----------------------------------------------------------------------------------
-
-const CKPT_DIR = 'checkpoint';
-const epochDirName = (nextEpoch: number) => `epoch-${String(nextEpoch).padStart(4, '0')}`;
-
-function latestCheckpoint(outDir: string): string | null {
-  const dir = join(outDir, CKPT_DIR);
-  if (!existsSync(dir)) return null;
-  const names = readdirSync(dir)
-    .filter((n) => /^epoch-\d{4,}$/.test(n) && existsSync(join(dir, n, 'state.json')))
-    .sort();
-  return names.length ? join(dir, names[names.length - 1]!) : null;
-}
-
-async function encode(tensors: tf.Tensor[], prefix: string): Promise<{ data: Uint8Array; specs: tf.io.WeightsManifestEntry[] }> {
-  const { data, specs } = await tf.io.encodeWeights(tensors.map((tensor, i) => ({ name: `${prefix}${i}`, tensor })));
-  return { data: new Uint8Array(data), specs };
-}
-
-function decode(data: Uint8Array, specs: tf.io.WeightsManifestEntry[], prefix: string): tf.Tensor[] {
-  const map = tf.io.decodeWeights(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength) as ArrayBuffer, specs);
-  return specs.map((_, i) => map[`${prefix}${i}`]!);
-}
-
-function weightsAsTensors(values: Float32Array[], like: tf.Tensor[]): tf.Tensor[] {
-  return values.map((v, i) => tf.tensor(v, like[i]!.shape, 'float32'));
-}
-
-async function writeCheckpoint(
-  outDir: string,
-  state: Omit<CheckpointState, 'specs' | 'sha256'>,
-  model: tf.LayersModel,
-  optimizer: tf.Optimizer,
-  best: Float32Array[],
-): Promise<void> {
-  const root = join(outDir, CKPT_DIR);
-  mkdirSync(root, { recursive: true });
-  const w = await encode(model.getWeights(), 'w');
-  const optWeights = await optimizer.getWeights();
-  const o = await encode(optWeights.map((n) => n.tensor), 'o');
-  // getWeights() of Adam returns a fresh iterations scalar; the rest are its live variables.
-  optWeights[0]?.tensor.dispose();
-  const bestBytes = new Uint8Array(best.reduce((s, a) => s + a.byteLength, 0));
-  let off = 0;
-  for (const a of best) { bestBytes.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), off); off += a.byteLength; }
-  const full: CheckpointState = { ...state, specs: { weights: w.specs, optimizer: o.specs }, sha256: { weights: sha256(w.data), optimizer: sha256(o.data), best: sha256(bestBytes) } };
-  const name = epochDirName(state.nextEpoch);
-  const tmp = join(root, `.${name}.tmp-${process.pid}`);
-  rmSync(tmp, { recursive: true, force: true });
-  writeFileAtomic(join(tmp, 'weights.bin'), w.data);
-  writeFileAtomic(join(tmp, 'optimizer.bin'), o.data);
-  writeFileAtomic(join(tmp, 'best.bin'), bestBytes);
-  writeFileAtomic(join(tmp, 'state.json'), JSON.stringify(full) + '\n');
-  const final = join(root, name);
-  rmSync(final, { recursive: true, force: true });
-  renameSync(tmp, final);
-  for (const n of readdirSync(root)) if (n !== name) rmSync(join(root, n), { recursive: true, force: true });
-}
-
-interface LoadedCheckpoint {
-  state: CheckpointState;
-  weights: tf.Tensor[];
-  optimizer: tf.Tensor[];
-  best: Float32Array[];
-}
-
-function readCheckpoint(dir: string): LoadedCheckpoint {
-  const state = JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as CheckpointState;
-  if (state.format !== 'aggstem-checkpoint' || state.formatVersion !== 1) throw new TrainConfigError(`${dir}/state.json is not an aggstem checkpoint (format ${JSON.stringify(state.format)})`);
-  const bytes = (name: 'weights' | 'optimizer' | 'best') => {
-    const b = new Uint8Array(readFileSync(join(dir, `${name}.bin`)));
-    if (sha256(b) !== state.sha256[name]) throw new TrainConfigError(`checkpoint ${dir}: ${name}.bin does not match its checksum (corrupt file)`);
-    return b;
-  };
-  const weights = decode(bytes('weights'), state.specs.weights, 'w');
-  const optimizer = decode(bytes('optimizer'), state.specs.optimizer, 'o');
-  const bb = bytes('best');
-  const best: Float32Array[] = [];
-  let off = 0;
-  for (const t of weights) {
-    const n = t.size;
-    best.push(new Float32Array(bb.buffer.slice(bb.byteOffset + off, bb.byteOffset + off + 4 * n)));
-    off += 4 * n;
-  }
-  return { state, weights, optimizer, best };
-}
-
-/** JSON with object keys sorted, so equal settings compare equal whatever their key order. */
-function canonical(x: unknown): string {
-  return JSON.stringify(x, (_k, v: unknown) =>
-    v && typeof v === 'object' && !Array.isArray(v) ? Object.fromEntries(Object.entries(v).sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0))) : v,
-  );
-}
-
-function configDiff(a: RunConfig, b: RunConfig): string[] {
-  return (Object.keys(a) as (keyof RunConfig)[])
-    .filter((k) => canonical(a[k]) !== canonical(b[k]))
-    .map((k) => `${k}: checkpoint ${JSON.stringify(a[k])}, now ${JSON.stringify(b[k])}`);
-}
-
-// --- validation ---------------------------------------------------------------------------------
-
-interface Validation {
-  /** Mean negative log density per defined target (scaled units). */
-  nll: number;
-  mse: number;
-  /** RMSE of the posterior mean per target, scaled units. */
-  rmse: number[];
-  /** With `fit`: the NLL-optimal softmax temperature per target (binned head). */
-  temperatures?: number[];
-}
-
-async function validate(source: TrainingSource, spec: NetworkSpec, model: tf.LayersModel, t: InputTransform, batchSize: number, seed: Seed, fit = false): Promise<Validation> {
-  const T = targetCount(spec);
-  const binned = spec.head?.kind === 'binned';
-  const K = binned ? (spec.head as { bins: number }).bins : 0;
-  let nllSum = 0, nDefined = 0;
-  const se = new Float64Array(T), cnt = new Float64Array(T);
-  const keepLogits: number[][] = Array.from({ length: T }, () => []);
-  const keepY: number[][] = Array.from({ length: T }, () => []);
-  for await (const b of iterate(source.batches('val', { batchSize, epoch: 0, seed }))) {
-    const bt = batchTensors(source, spec, t, b);
-    const outT = model.predict(bt.xs) as tf.Tensor;
-    let out: Float32Array;
-    let logVar: Float32Array | null = null;
-    if (binned) {
-      out = (await outT.data()) as Float32Array;
-    } else {
-      const split = splitOutput(spec, outT);
-      out = (await split.mean.data()) as Float32Array;
-      logVar = (await split.logVar.data()) as Float32Array;
-      split.mean.dispose();
-      split.logVar.dispose();
-    }
-    outT.dispose();
-    disposeBatch(bt);
-    for (let i = 0; i < b.size; i++) {
-      for (let j = 0; j < T; j++) {
-        if (!bt.mask[i * T + j]) continue;
-        const y = bt.y[i * T + j]!;
-        let m: number;
-        if (binned) {
-          const row = out.subarray((i * T + j) * K, (i * T + j + 1) * K);
-          const p = binProbabilities(row);
-          m = binnedMoments(p).mean;
-          nllSum -= Math.log(K * Math.max(p[binIndex(y, K)]!, 1e-300));
-          if (fit) { for (let k = 0; k < K; k++) keepLogits[j]!.push(row[k]!); keepY[j]!.push(y); }
-        } else {
-          m = out[i * T + j]!;
-          const lv = logVar![i * T + j]!;
-          nllSum += 0.5 * (lv + (y - m) ** 2 * Math.exp(-lv)) + LOG_2PI_HALF;
-        }
-        se[j] += (y - m) ** 2;
-        cnt[j]++;
-        nDefined++;
-      }
-    }
-  }
-  let seAll = 0;
-  for (let j = 0; j < T; j++) seAll += se[j]!;
-  return {
-    nll: nDefined ? nllSum / nDefined : NaN,
-    mse: nDefined ? seAll / nDefined : NaN,
-    rmse: Array.from(se, (s, j) => (cnt[j] ? Math.sqrt(s / cnt[j]!) : NaN)),
-    ...(fit ? { temperatures: keepY.map((y, j) => fitTemperature(keepLogits[j]!, y, K)) } : {}),
-  };
-}
-
-// --- the loop --------------------------------------------------------------------------------------
-
-async function* iterate<T>(it: Iterable<T> | AsyncIterable<T>): AsyncGenerator<T> {
-  for await (const x of it as AsyncIterable<T>) yield x;
-}
-
-interface BatchTensors {
-  xs: tf.Tensor4D;
-  /** Scaled targets `[n, T]` (0 where masked). */
-  ys: tf.Tensor2D;
-  /** Scaled targets on the CPU, and the 0/1 mask of defined values. */
-  y: Float32Array;
-  mask: Float32Array;
-  /** Binned head: one-hot bins × mask `[n, T·K]`. */
-  onehot?: tf.Tensor2D;
-  /** Number of defined targets in the batch. */
-  defined: number;
-}
-
-function batchTensors(source: TrainingSource, spec: NetworkSpec, t: InputTransform, b: TrainingBatch): BatchTensors {
-  const side = source.imageSize;
-  const P = source.paramNames.length;
-  const Q = source.descriptorNames?.length ?? 0;
-  if (b.images.length !== b.size * side * side || b.params.length !== b.size * P || (Q > 0 && b.descriptors?.length !== b.size * Q)) {
-    throw new Error(`training batch shape: ${b.images.length} image values / ${b.params.length} parameter values / ${b.descriptors?.length ?? 0} descriptor values for ${b.size} samples of ${side}×${side} px, ${P} parameters and ${Q} descriptors`);
-  }
-  const T = P + Q;
-  const scales = [...source.scaling, ...(source.descriptorScaling ?? [])];
-  const { y, mask } = scaleTargets(scales, b.params, P, b.descriptors, Q, b.size);
-  let defined = 0;
-  for (let i = 0; i < mask.length; i++) defined += mask[i]!;
-  if (P > 0) {
-    // Parameters are always defined; a missing one is a data error, not a masked target.
-    for (let i = 0; i < b.size; i++) for (let j = 0; j < P; j++) {
-      if (!mask[i * T + j]) throw new RangeError(`training batch: ${source.paramNames[j]} = ${b.params[i * P + j]} (row ${i}) cannot be scaled; expected a finite number inside the prior's scale`);
-    }
-  }
-  const xs = tf.tensor4d(applyInputTransform(t, b.images), [b.size, side, side, 1]);
-  const ys = tf.tensor2d(y, [b.size, T]);
-  let onehot: tf.Tensor2D | undefined;
-  if (spec.head?.kind === 'binned') {
-    const K = spec.head.bins;
-    const oh = new Float32Array(b.size * T * K);
-    for (let i = 0; i < b.size * T; i++) if (mask[i]) oh[i * K + binIndex(y[i]!, K)] = 1;
-    onehot = tf.tensor2d(oh, [b.size, T * K]);
-  }
-  return { xs, ys, y, mask, onehot, defined };
-}
-
-function disposeBatch(bt: BatchTensors): void {
-  bt.xs.dispose();
-  bt.ys.dispose();
-  bt.onehot?.dispose();
-}
-
-/** Binned head: mean negative log density `−log(K p)` over the defined targets. */
-function binnedLoss(logits: tf.Tensor, onehot: tf.Tensor, n: number, T: number, K: number, defined: number): tf.Scalar {
-  return tf.tidy(() => {
-    const logp = tf.logSoftmax(tf.reshape(logits, [n, T, K]), -1);
-    const picked = tf.sum(tf.mul(tf.reshape(onehot, [n, T, K]), logp));
-    return tf.sub(tf.div(tf.neg(picked), Math.max(1, defined)), Math.log(K)) as tf.Scalar;
-  });
 }
 
 /**

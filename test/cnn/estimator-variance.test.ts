@@ -49,12 +49,16 @@ test('predicted sd tracks the true noise sd (r > 0.8) and is calibrated (z², 68
 });
 
 test('binned head: posterior width tracks the true noise, intervals cover at their level, quantiles stay in the prior', async () => {
-  const sd = (b: number) => 0.01 + 0.09 * b;
+  // Noise sd 0.04–0.12: 1.3–4 bins of 1/32, so the histogram can resolve every posterior width
+  // (an sd below one bin is a resolution limit of the binned head, documented in docs/cnn.md).
+  // Measured: r 0.91, coverage 0.72 / 0.96, sd ratio 1.13. With 64 bins and these 1 000 images the
+  // histogram is spiky and too wide (r 0.70–0.84, coverage 0.87 / 0.98): bins need data.
+  const sd = (b: number) => 0.04 + 0.08 * b;
   const src = arraySource({
     paramNames: FIXTURE_NAMES, scaling: FIXTURE_SCALING, imageSize: SIDE, pixelSizeNm: 1.6,
     train: fixtureData(1000, SIDE, 'var-train', sd), val: fixtureData(300, SIDE, 'var-val', sd),
   });
-  const r = await trainEstimator(src, { network: 'tiny', head: { kind: 'binned', bins: 64 }, epochs: 12, batchSize: 32, seed: 2, learningRate: 3e-3, lrDecay: 0.9, patience: 5 });
+  const r = await trainEstimator(src, { network: 'tiny', head: { kind: 'binned', bins: 32 }, epochs: 20, batchSize: 32, seed: 2, learningRate: 3e-3, lrDecay: 0.9, patience: 5 });
   const temps = r.estimator.meta.calibration?.temperatures ?? [];
   assert.equal(temps.length, FIXTURE_NAMES.length, 'one temperature per target, fitted on the validation split');
   const n = 500;
@@ -66,10 +70,8 @@ test('binned head: posterior width tracks the true noise, intervals cover at the
   const truth = Array.from(te.trueSd);
   const mp = mean(pred), mt = mean(truth);
   const corr = mean(pred.map((p, i) => (p - mp) * (truth[i]! - mt))) / Math.sqrt(mean(pred.map((p) => (p - mp) ** 2)) * mean(truth.map((t) => (t - mt) ** 2)));
-  // Bins of width 1/64 add up to 0.0045 in quadrature to true sds of 0.01–0.1, and the tiny network
-  // sees 12 epochs: measured r = 0.76 (the Gaussian head, whose form matches this noise exactly, 0.8+).
   // An sd head that ignored the image would give r ≈ 0.
-  assert.ok(corr > 0.65, `correlation of predicted and true sd ${corr.toFixed(3)}`);
+  assert.ok(corr > 0.8, `correlation of predicted and true sd ${corr.toFixed(3)}`);
   // Quantile intervals (not mean ± z sd). n = 500: binomial sd 2.1 % (68 %) and 1.0 % (95 %);
   // ±8 % / ±4 % are ≥ 3.8 sd, so a calibrated model fails with probability < 1e-3.
   const y = Array.from({ length: n }, (_, i) => te.params[2 * i]!);
