@@ -10,6 +10,7 @@ import type * as aq from 'arquero';
 import { writeFileAtomic } from '../io/atomic.js';
 import { writeTableCsv, writeTableParquet } from '../io/table.js';
 import type { VegaLiteSpec } from './figures.js';
+import { escapeHtml } from './html.js';
 
 /** A titled section of the report. */
 export type ReportSection =
@@ -41,10 +42,6 @@ function packageFile(pkg: string, file: string): string {
 function inlineScript(pkg: string, file: string): string {
   const js = readFileSync(packageFile(pkg, file), 'utf8');
   return `<script>${js.replace(/<\/script/gi, '<\\/script')}</script>`;
-}
-
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 }
 
 function tableHtml(t: aq.ColumnTable, digits: number): string {
