@@ -190,3 +190,8 @@ export {
   projectionStats, projectionDistance, digitalTwins, type ProjectionStats, type DigitalTwinOptions,
   type DigitalTwin, type DigitalTwinResult,
 } from './analysis/twins.js';
+export { writeEvaluation } from './analysis/write-evaluation.js';
+export { runPipeline, PIPELINE_DEFAULTS, type PipelineConfig, type PipelineProgress, type PipelineResult } from './analysis/pipeline.js';
+export {
+  aggregateFigure, plotlyHtml, MATERIAL_STYLES, type AggregateFigureOptions, type PlotlyFigure, type SphereSet, type MaterialStyle,
+} from './analysis/aggregate-figure.js';

@@ -12,3 +12,6 @@ export * from './twins.js';
 export { CALIBRATION_LEVELS, pitCoverage, pitCalibrationTable, rankHistogramTable, chiSquareSurvival, type PitValues } from './calibration.js';
 export { descriptorRouteTable, directSampleTable, type DirectDescriptorPredictions } from './routes.js';
 export { evaluationSummary, type EvaluationSummary } from './summary.js';
+export { writeEvaluation } from './write-evaluation.js';
+export { runPipeline, PIPELINE_DEFAULTS, type PipelineConfig, type PipelineProgress, type PipelineResult } from './pipeline.js';
+export { aggregateFigure, plotlyHtml, MATERIAL_STYLES, type AggregateFigureOptions, type PlotlyFigure, type SphereSet, type MaterialStyle } from './aggregate-figure.js';

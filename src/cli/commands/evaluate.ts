@@ -5,17 +5,9 @@
  *   aggstem evaluate --model MODEL --data DIR --out REPORT [--draws K] [--max-samples N] [--draw-samples M]
  *                    [--workers k] [--seed S] [--projections P] [--backend auto|tensorflow|wasm|cpu] [--quiet]
  */
-import { join } from 'node:path';
-import { evaluateEstimator, evaluationReport } from '../../analysis/evaluate.js';
-import { writeReport } from '../../analysis/report.js';
-import type { ColumnTable } from 'arquero';
 import { resolve } from 'node:path';
-import { pitCalibrationTable, rankHistogramTable } from '../../analysis/calibration.js';
-import { descriptorSampleTable, parameterSampleTable } from '../../analysis/errors.js';
-import { directSampleTable } from '../../analysis/routes.js';
-import { evaluationSummary } from '../../analysis/summary.js';
-import { writeFileAtomic } from '../../io/atomic.js';
-import { writeTableCsv, writeTableParquet } from '../../io/table.js';
+import { evaluateEstimator } from '../../analysis/evaluate.js';
+import { writeEvaluation } from '../../analysis/write-evaluation.js';
 import { codeVersion, disposeEstimator, loadEstimator } from '../../cnn/estimator.js';
 import { intFlag, parseCommandArgs, requireFlag } from '../args.js';
 import { backendFlag, openDatasetFor, startBackend } from '../resources.js';
@@ -61,30 +53,17 @@ export async function run(argv: string[]): Promise<number> {
         if (done === total) bar.finish();
       },
     });
-    const content = evaluationReport(result, {
+    const index = writeEvaluation(outDir, result, {
       model: modelDir,
       dataset: ds.dir,
       'dataset config hash': ds.manifest.configHash.slice(0, 16),
       backend: be.name,
       'image size': `${ds.imageSize}×${ds.imageSize} px at ${ds.pixelSizeNm} nm`,
-    });
-    const index = writeReport(outDir, content);
-    const tables: [string, ColumnTable][] = [
-      ['parameter-samples', parameterSampleTable(result.params)],
-      ['descriptor-samples', descriptorSampleTable(result.draws)],
-      ['calibration', pitCalibrationTable(result.pit)],
-      ['rank-histogram', rankHistogramTable(result.pit)],
-    ];
-    if (result.direct) tables.push(['direct-samples', directSampleTable(result.direct)]);
-    for (const [file, table] of tables) {
-      writeTableCsv(join(outDir, `${file}.csv`), table);
-      writeTableParquet(join(outDir, `${file}.parquet`), table);
-    }
-    writeFileAtomic(join(outDir, 'summary.json'), JSON.stringify(evaluationSummary(result, {
+    }, {
       model: resolve(modelDir), modelSha256: estimator.meta.files, modelCodeVersion: estimator.meta.codeVersion,
       dataset: ds.dir, datasetConfigHash: ds.manifest.configHash, backend: be.name, codeVersion: codeVersion(),
       drawSeed: String((values.seed as string | undefined) ?? 0),
-    }), null, 1) + '\n');
+    });
     console.log(index);
     return 0;
   } finally {
