@@ -4,7 +4,7 @@
  *
  * Usage: node --import tsx bench/train-worker.ts '<json options>'   (see WorkerOptions)
  *
- * The reference network (shared/NATIVE_TENSORFLOW.md, and bench/train_torch.py for PyTorch):
+ * The reference network (docs/backends.md, and bench/train_torch.py for PyTorch):
  * input 128×128×1 → 4 × [conv 3×3 'same' + ReLU → max-pool 2×2] with 16, 32, 64, 64 filters →
  * global average pool → dense 5; Adam (lr 1e-3), mean squared error.
  */

@@ -1,5 +1,5 @@
 /**
- * Training and inference speed of the reference network (shared/NATIVE_TENSORFLOW.md) on every
+ * Training and inference speed of the reference network (docs/backends.md) on every
  * available tfjs backend and on PyTorch, in one run on one machine.
  *
  *   npm run bench train          (or: node --import tsx bench/run.ts train)

@@ -1,5 +1,5 @@
 /**
- * The error analysis of DESIGN §6 as arquero tables.
+ * The error analysis of docs/error-analysis.md as arquero tables.
  *
  * For every test sample (true θ, ground-truth aggregate G) the estimator predicts θ̂ ± σ̂; K aggregates
  * are drawn at θ̂ and K at θ, and every descriptor D is compared: E[D | θ̂] against E[D | θ] (the

@@ -1,5 +1,5 @@
 /**
- * Runs the error analysis of a trained estimator on a dataset's test split (DESIGN §6) and builds the
+ * Runs the error analysis of a trained estimator on a dataset's test split (docs/error-analysis.md) and builds the
  * report content: predict θ̂ ± σ̂ for every test image, draw K aggregates at θ̂ and K at θ (common
  * random numbers), describe them, and compare against the ground truth stored in the dataset.
  */

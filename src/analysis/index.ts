@@ -1,5 +1,5 @@
 /**
- * Error analysis (DESIGN §6): metrics, arquero tables, vega-lite figures and the self-contained HTML
+ * Error analysis (docs/error-analysis.md): metrics, arquero tables, vega-lite figures and the self-contained HTML
  * report.
  */
 export { r2Score, meanAbsoluteError, rmse, relativeError, relativeErrors, wasserstein1, intervalCoverage, coverageStandardError } from './metrics.js';

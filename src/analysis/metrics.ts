@@ -1,5 +1,5 @@
 /**
- * Error metrics of the error analysis (DESIGN §6): plain functions over typed arrays.
+ * Error metrics of the error analysis (docs/error-analysis.md): plain functions over typed arrays.
  */
 import { normalQuantile } from '../random/index.js';
 

@@ -1,5 +1,5 @@
 /**
- * Training datasets at scale: deterministic, parallel, resumable, shardable (DESIGN §4).
+ * Training datasets at scale: deterministic, parallel, resumable, shardable (docs/datasets.md).
  *
  * Sample i of a dataset is a pure function of (dataset seed, i): θ drawn from the prior, the
  * aggregate grown, its HAADF-STEM image simulated, its descriptors computed. On disk a dataset is a

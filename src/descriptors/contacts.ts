@@ -1,6 +1,6 @@
 /**
  * Contact graph and the graph descriptors built on it: coordination, hetero-coordination, mixing
- * index and single-material domains (DESIGN §2, research/aggregate-models.md §3.3–3.5).
+ * index and single-material domains (docs/descriptors.md, docs/descriptors.md).
  */
 import type { Particles } from '../model/types.js';
 import { buildHashGrid, forEachNearby } from './grid.js';

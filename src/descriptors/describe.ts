@@ -1,5 +1,5 @@
 /**
- * One flat record of structural descriptors per aggregate (DESIGN §2), with canonical column
+ * One flat record of structural descriptors per aggregate (docs/descriptors.md), with canonical column
  * names, units and descriptions for tables and plots.
  */
 import type { Particles } from '../model/types.js';

@@ -1,5 +1,5 @@
 /**
- * Fractal-dimension estimators (research/aggregate-models.md §3.2): the per-aggregate pair-count
+ * Fractal-dimension estimators (docs/descriptors.md): the per-aggregate pair-count
  * slope and the ensemble fit of the law N = kf (Rg/a)^Df.
  */
 import type { Particles } from '../model/types.js';

@@ -1,6 +1,6 @@
 /**
  * Radius of gyration, gyration tensor and shape of an aggregate of solid spheres
- * (research/aggregate-models.md §3.1). Each sphere counts with its weight w_i (volume ∝ r³ or mass
+ * (docs/descriptors.md). Each sphere counts with its weight w_i (volume ∝ r³ or mass
  * ∝ ρ r³) and its own moment of inertia: the solid-sphere term (3/5) r² in Rg², r²/5 per axis in G.
  */
 import type { Particles } from '../model/types.js';

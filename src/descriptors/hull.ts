@@ -1,5 +1,5 @@
 /**
- * Convex hull of a union of spheres, and the maximum extent (research/aggregate-models.md §3.6).
+ * Convex hull of a union of spheres, and the maximum extent (docs/descriptors.md).
  *
  * Each sphere is represented by points of a Fibonacci lattice on its surface and the hull of all
  * points is built with `quickhull3d` (a maintained 3D quickhull). The sampled hull H_s lies inside

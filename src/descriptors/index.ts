@@ -1,5 +1,5 @@
 /**
- * Structural descriptors of hetero-aggregates (DESIGN §2): contact graph, coordination and
+ * Structural descriptors of hetero-aggregates (docs/descriptors.md): contact graph, coordination and
  * hetero-coordination, mixing index, homo-domains, radius of gyration and gyration tensor, fractal
  * dimension estimates, convex hull and solidity, projected area, maximum extent, phase separation.
  *

@@ -1,6 +1,6 @@
 /**
  * Projected area of an aggregate: the exact area of the union of the projected discs, for one
- * direction and averaged over many (research/aggregate-models.md §3.7).
+ * direction and averaged over many (docs/descriptors.md).
  *
  * The union area is computed exactly (no rasterisation error) by Green's theorem: the boundary of
  * a union of discs consists of the arcs of each circle not covered by any other disc, and

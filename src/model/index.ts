@@ -1,5 +1,5 @@
 /**
- * The stochastic 3D hetero-aggregate model (DESIGN §1): parameters and priors, the generator, and
+ * The stochastic 3D hetero-aggregate model (docs/model.md): parameters and priors, the generator, and
  * the JSON Lines aggregate format.
  *
  * ```ts

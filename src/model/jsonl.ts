@@ -1,5 +1,5 @@
 /**
- * Aggregates as JSON Lines (DESIGN §7): one object per line,
+ * Aggregates as JSON Lines (docs/model.md): one object per line,
  * `{"id", "seed", "params", "particles": {"x", "y", "z", "r", "material"}, "quality"}`, lengths in
  * nm, material 0 = A, 1 = B. Numbers are written by JSON.stringify, whose shortest round-trip form
  * makes every double read back bit-identical.

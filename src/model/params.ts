@@ -154,7 +154,7 @@ const fixed = (value: number): ParamPrior => ({ kind: 'fixed', value });
 const unif = (lo: number, hi: number): ParamPrior => ({ kind: 'uniform', lo, hi });
 
 /**
- * The default training prior (DESIGN §1): N log-uniform 20–250, fraction of B 0.1–0.7, median radii
+ * The default training prior (docs/model.md): N log-uniform 20–250, fraction of B 0.1–0.7, median radii
  * 3–8 nm, σ fixed 1.25, Df 1.6–2.5, kf fixed 1.3, segregation 0–1, overlap 0–0.15. These ranges are
  * our choice; the paper's exact priors were not available.
  */

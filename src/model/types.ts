@@ -9,7 +9,7 @@ export const MATERIAL_A = 0;
 export const MATERIAL_B = 1;
 
 /**
- * Parameters of the stochastic 3D hetero-aggregate model (DESIGN §1). Lengths in nm.
+ * Parameters of the stochastic 3D hetero-aggregate model (docs/model.md). Lengths in nm.
  */
 export interface ModelParams {
   /** Number of primary particles N. */
@@ -82,7 +82,7 @@ export interface AggregateQuality {
   [key: string]: unknown;
 }
 
-/** A generated (or imported) aggregate: the JSON Lines record of DESIGN §7. */
+/** A generated (or imported) aggregate: the JSON Lines record of docs/model.md. */
 export interface Aggregate {
   id: string;
   /** The seed (stream key or user seed) that reproduces this aggregate. */

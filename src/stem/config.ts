@@ -1,7 +1,7 @@
 /**
  * Microscope configuration for the HAADF-STEM simulator: beam, detector, image geometry, dose, blur,
  * materials, carbon film, detector noise chain and scan distortions. Plain JSON-able data with
- * defaults from DESIGN §3 (Bremen TiO2/WO3 calibration) and two presets, `quick` and `paper`.
+ * defaults from docs/stem.md (Bremen TiO2/WO3 calibration) and two presets, `quick` and `paper`.
  */
 import { UserError } from '../errors.js';
 import { readFileSync } from 'node:fs';
@@ -134,7 +134,7 @@ export class MicroscopeConfigError extends UserError {
 /** Names of the built-in presets. */
 export type MicroscopePresetName = 'paper' | 'quick';
 
-/** Bremen TiO2/WO3 calibration and 300 kV / 20 mrad / 60–230 mrad HAADF (DESIGN §3); 512² at 1 nm/px. */
+/** Bremen TiO2/WO3 calibration and 300 kV / 20 mrad / 60–230 mrad HAADF (docs/stem.md); 512² at 1 nm/px. */
 export const DEFAULT_MICROSCOPE: Readonly<MicroscopeConfig> = Object.freeze({
   beamEnergyKeV: 300,
   convergenceMrad: 20,

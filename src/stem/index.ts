@@ -1,5 +1,5 @@
 /**
- * HAADF-STEM image simulation (DESIGN §3): projected mass thickness of sphere aggregates with
+ * HAADF-STEM image simulation (docs/stem.md): projected mass thickness of sphere aggregates with
  * multislice/experiment-calibrated optical densities (Bremen TiO2/WO3 values by default), carbon
  * support film, probe blur and optional depth-dependent defocus, scan distortions, exact Poisson
  * shot noise and a detector chain.

@@ -1,5 +1,5 @@
 /**
- * Shot noise and detector chain (DESIGN §3 step 5):
+ * Shot noise and detector chain (docs/stem.md):
  *
  *   N ~ Poisson(N0 · I)                               exact sampler, every λ
  *   S = round(g·N + √(g²c²N + σ_r²)·Z + offset)       Z ~ N(0, 1); clipped to [0, 65535]

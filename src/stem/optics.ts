@@ -1,5 +1,5 @@
 /**
- * HAADF signal from projected thickness (DESIGN §3, research/stem-simulation.md §1, §6a):
+ * HAADF signal from projected thickness (docs/stem.md, docs/stem.md):
  * optical density `D = Σ_m D_m(Σ_p κ_p t_p) + R_C t_C` with `D_m(t) = R_m t` (Beer–Lambert, the
  * Bremen "log-scaled electron optical density") or `D_m(t) = −ln(1 − I_m(t))` from a tabulated
  * multislice curve, and the detected beam fraction `I = 1 − exp(−D)`.

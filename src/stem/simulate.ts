@@ -1,6 +1,6 @@
 /**
  * The HAADF-STEM image simulator: spheres → projected thickness → optical density → HAADF fraction
- * → blur → scan distortion → shot and detector noise (DESIGN §3).
+ * → blur → scan distortion → shot and detector noise (docs/stem.md).
  */
 import { deriveStream, normal, type RandomStream } from '../random/index.js';
 import type { Particles } from '../model/types.js';
