@@ -225,8 +225,31 @@ export const KEY_DESCRIPTORS = [
   'projectedAreaDiameterNm', 'fractalDimPairCount', 'solidity', 'relativeShapeAnisotropy', 'phaseSeparation', 'largestDomainFractionB',
 ] as const;
 
+/** Another estimator scored on the same test images, shown beside this one in the report. */
+export interface EvaluationComparison {
+  /** What it is, e.g. "shipped quick model (datasets/quick-model)". */
+  label: string;
+  result: EvaluationResult;
+}
+
+/** Per parameter and directly predicted descriptor: this estimator's score beside another's on the same images. */
+export function comparisonTable(result: EvaluationResult, other: EvaluationComparison): aq.ColumnTable {
+  const mine = parameterErrorTable(result.params).objects() as Record<string, number | string>[];
+  const theirs = new Map((parameterErrorTable(other.result.params).objects() as Record<string, number | string>[]).map((r) => [r.parameter, r]));
+  const rows: Record<string, unknown>[] = mine.map((r) => ({
+    target: r.parameter, score: 'R²', thisModel: r.r2, other: theirs.get(r.parameter)?.r2 ?? NaN,
+  }));
+  const base = baselineDescriptorMeans(result.draws);
+  if (result.direct) {
+    const a = descriptorRouteTable(result.direct, undefined, base).objects() as Record<string, number | string>[];
+    const b = other.result.direct ? new Map((descriptorRouteTable(other.result.direct, undefined, base).objects() as Record<string, number | string>[]).map((r) => [r.descriptor, r])) : new Map();
+    for (const r of a) rows.push({ target: r.descriptor, score: 'median relative error (direct)', thisModel: r.directMedianRelError, other: b.get(r.descriptor)?.directMedianRelError ?? NaN });
+  }
+  return aq.from(rows);
+}
+
 /** The report content (tables + figures) of an evaluation. */
-export function evaluationReport(result: EvaluationResult, facts: Record<string, string | number> = {}): ReportContent {
+export function evaluationReport(result: EvaluationResult, facts: Record<string, string | number> = {}, compare?: EvaluationComparison): ReportContent {
   const ptab = parameterErrorTable(result.params);
   const dtab = descriptorErrorTable(result.draws);
   const psamples = parameterSampleTable(result.params);
@@ -255,6 +278,7 @@ export function evaluationReport(result: EvaluationResult, facts: Record<string,
         { kind: 'table' as const, title: 'Descriptors of the imaged aggregate: direct route vs θ route vs floor vs baseline', table: routes, file: 'routes', caption: 'Median relative error against the ground-truth aggregate of the network\'s descriptor heads (direct), of E[D | θ̂] from aggregates drawn at the predicted parameters (θ route, the paper\'s), of E[D | θ] at the TRUE parameters (perfect-θ floor: the best any θ route can do) and of E[D | θ̄] at the prior centre (baseline); the direct route\'s R² and the coverage of its 68 % / 95 % intervals.' },
         { kind: 'figure' as const, title: 'Descriptor routes', spec: descriptorRouteSpec(routes) },
       ] : []),
+      ...(compare ? [{ kind: 'table' as const, title: `This model vs the ${compare.label} on the same test images`, table: comparisonTable(result, compare), file: 'comparison', caption: `R² per parameter and the median relative error of the directly predicted descriptors, for the model of this run and for the ${compare.label} (NaN where it does not predict that target).` }] : []),
       { kind: 'figure', title: 'Calibration of the predicted uncertainty (12 levels, parameters and descriptors)', spec: calibrationSpec(cal) },
       { kind: 'figure', title: 'Rank (PIT) histograms', spec: rankHistogramSpec(ranks) },
       { kind: 'table', title: 'Descriptors: E[D | θ̂] vs E[D | θ] and vs the ground truth', table: dtab, file: 'descriptors', caption: 'Relative errors of the descriptor expectation at the predicted parameters against the expectation at the true parameters (the prediction error without the model\'s own randomness) and against the ground-truth aggregate; the model\'s own spread is what a perfect predictor scores against the ground truth; Wasserstein distances compare the distributions of the draws.' },

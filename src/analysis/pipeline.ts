@@ -14,13 +14,13 @@ import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initBackend, type BackendPreference } from '../cnn/backend/index.js';
 import { datasetSource } from '../cnn/dataset-source.js';
-import { codeVersion, disposeEstimator, loadEstimator } from '../cnn/estimator.js';
+import { codeVersion, disposeEstimator, loadEstimator, readEstimatorMeta, shippedModelDir, type EstimatorMeta } from '../cnn/estimator.js';
 import { trainEstimator } from '../cnn/train.js';
 import type { EpochLog } from '../cnn/estimator.js';
 import { datasetConfig, type DatasetPresetName } from '../dataset/config.js';
 import { generateDataset } from '../dataset/generate.js';
-import { openDataset } from '../dataset/loader.js';
-import { evaluateEstimator } from './evaluate.js';
+import { openDataset, type Dataset } from '../dataset/loader.js';
+import { evaluateEstimator, type EvaluationComparison } from './evaluate.js';
 import { writeEvaluation } from './write-evaluation.js';
 
 /** What to run. Unset numbers come from the preset's defaults ({@link PIPELINE_DEFAULTS}). */
@@ -110,15 +110,41 @@ export async function runPipeline(config: PipelineConfig, opts: { small?: boolea
       draws, workers: Math.max(1, workers), seed, ...(maxSamples ? { maxSamples } : {}),
       onProgress: (done, total, stage) => say({ stage: 'evaluation', index: 3, done, total, message: stage }),
     });
+    const compare = await compareShipped(estimator.meta, ds, seed, workers, maxSamples, (m) => say({ stage: 'evaluation', index: 3, done: 0, total: 0, message: m }));
     const reportIndex = writeEvaluation(reportDir, result, {
       model: modelDir, dataset: ds.dir, 'dataset config hash': ds.manifest.configHash.slice(0, 16), backend: be.name,
       'image size': `${ds.imageSize}×${ds.imageSize} px at ${ds.pixelSizeNm} nm`,
     }, {
       model: resolve(modelDir), modelSha256: estimator.meta.files, dataset: ds.dir, datasetConfigHash: ds.manifest.configHash,
       backend: be.name, codeVersion: codeVersion(), drawSeed: seed,
-    });
+    }, compare ?? undefined);
     return { datasetDir, modelDir, reportDir, reportIndex, backend: be.name, seconds: (Date.now() - t0) / 1000 };
   } finally {
     disposeEstimator(estimator);
+  }
+}
+
+/**
+ * The shipped model scored on the same test images (predictions only, no draws), when it fits the
+ * run's geometry and parameters; null otherwise (e.g. the `paper` preset).
+ */
+async function compareShipped(meta: EstimatorMeta, ds: Dataset, seed: string, workers: number, maxSamples: number | undefined, note: (m: string) => void): Promise<EvaluationComparison | null> {
+  const dir = shippedModelDir('quick');
+  let shipped: EstimatorMeta;
+  try {
+    shipped = readEstimatorMeta(dir);
+  } catch {
+    return null;
+  }
+  const fits = shipped.input.sizePx === meta.input.sizePx && Math.abs(shipped.input.pixelSizeNm - meta.input.pixelSizeNm) < 1e-9 &&
+    shipped.paramNames.every((n) => ds.paramNames.includes(n));
+  if (!fits) return null;
+  note('scoring the shipped quick model on the same test images');
+  const est = await loadEstimator(dir);
+  try {
+    const result = await evaluateEstimator(est, ds, { draws: 1, baselineDraws: 4, drawSamples: 0, workers: Math.max(1, workers), seed, ...(maxSamples ? { maxSamples } : {}) });
+    return { label: 'shipped quick model (datasets/quick-model)', result };
+  } finally {
+    disposeEstimator(est);
   }
 }

@@ -9,7 +9,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { writeTableCsv, writeTableParquet } from '../io/table.js';
 import { pitCalibrationTable, rankHistogramTable } from './calibration.js';
 import { descriptorSampleTable, parameterSampleTable } from './errors.js';
-import { evaluationReport, type EvaluationResult } from './evaluate.js';
+import { evaluationReport, type EvaluationComparison, type EvaluationResult } from './evaluate.js';
 import { writeReport } from './report.js';
 import { directSampleTable } from './routes.js';
 import { evaluationSummary } from './summary.js';
@@ -19,8 +19,8 @@ import { evaluationSummary } from './summary.js';
  * of the report; `provenance` (model path and sha256, dataset, backend, code version, seed) goes to
  * `summary.json`.
  */
-export function writeEvaluation(outDir: string, result: EvaluationResult, facts: Record<string, string | number>, provenance: Record<string, unknown>): string {
-  const index = writeReport(outDir, evaluationReport(result, facts));
+export function writeEvaluation(outDir: string, result: EvaluationResult, facts: Record<string, string | number>, provenance: Record<string, unknown>, compare?: EvaluationComparison): string {
+  const index = writeReport(outDir, evaluationReport(result, facts, compare));
   const tables: [string, ColumnTable][] = [
     ['parameter-samples', parameterSampleTable(result.params)],
     ['descriptor-samples', descriptorSampleTable(result.draws)],

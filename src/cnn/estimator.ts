@@ -301,3 +301,14 @@ export async function loadEstimator(dir: string): Promise<Estimator> {
 export function disposeEstimator(estimator: Estimator): void {
   estimator.model.dispose();
 }
+
+/**
+ * The directory of a model shipped with aggstem (`datasets/<name>-model`), e.g. `shippedModelDir('quick')`
+ * — what `aggstem predict --model quick` uses. Any other string is returned unchanged (a path).
+ */
+export function shippedModelDir(nameOrPath: string): string {
+  if (existsSync(nameOrPath) || nameOrPath !== 'quick') return nameOrPath;
+  let dir = dirname(fileURLToPath(import.meta.url));
+  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
+  return join(dir, 'datasets', 'quick-model');
+}

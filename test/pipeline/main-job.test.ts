@@ -42,6 +42,11 @@ test('npm start (small mode) runs dataset → training → evaluation and writes
       assert.ok((row.coverage95 as number) >= 0 && (row.coverage95 as number) <= 1);
     }
     const html = readFileSync(index, 'utf8');
+    // The report scores the shipped quick model on the same test images, beside this run's model.
+    const cmp = readFileSync(join(out, 'report', 'comparison.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const nRow = cmp.find((r) => r[0] === 'nParticles' && r[1] === 'R²');
+    assert.ok(nRow && Number.isFinite(Number(nRow[3])), 'shipped model R² of nParticles reported');
+    assert.ok(cmp.some((r) => r[0] === 'cnHet' && Number.isFinite(Number(r[2]))), 'direct cnHet error of this run reported');
     assert.ok(!/<script[^>]+src=/i.test(html), 'no external scripts');
 
     if (!existsSync(chromiumPath)) {

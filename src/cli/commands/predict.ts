@@ -16,14 +16,12 @@
  * without a pixel size is taken at the model's pixel size with a note, as before.
  * `--resample` is accepted for compatibility: images are always resampled now.
  */
-import { existsSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, extname, join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { fileURLToPath } from 'node:url';
 import { twinsHtml } from '../../analysis/twins-page.js';
 import { completeParams } from '../../model/theta.js';
 import { digitalTwins, type DigitalTwinResult } from '../../analysis/twins.js';
-import { codeVersion } from '../../cnn/estimator.js';
+import { codeVersion, shippedModelDir } from '../../cnn/estimator.js';
 import { disposeEstimator, EstimatorInputError, loadEstimator, predictBatch, readEstimatorMeta, type EstimatorImage, type EstimatorMeta, type ParamEstimate } from '../../cnn/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { MicroscopeImage } from '../../io/image.js';
@@ -104,12 +102,7 @@ async function readItems(file: string, flags: LevelFlags, meta: EstimatorMeta): 
 }
 
 /** The shipped models, by name, resolved against the package root (src/cli/commands and dist/src/cli/commands sit at different depths). */
-function resolveModelDir(value: string): string {
-  if (existsSync(value) || value !== 'quick') return value;
-  let dir = dirname(fileURLToPath(import.meta.url));
-  while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
-  return join(dir, 'datasets', 'quick-model');
-}
+const resolveModelDir = shippedModelDir;
 
 function fmt(x: number): string {
   const a = Math.abs(x);
