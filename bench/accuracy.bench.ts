@@ -13,7 +13,7 @@
  * Datasets, models and evaluations live in AGGSTEM_STUDY_DIR (default runs/study); finished models
  * are reused. The JSON result also goes to docs/results/accuracy-study.json with a vega-lite figure.
  */
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { evaluateEstimator } from '../src/analysis/evaluate.js';
@@ -75,12 +75,20 @@ interface StudyRow {
 
 async function evaluateModel(modelDir: string, testDir: string, backend: string, clean: boolean): Promise<EvaluationSummary> {
   const cached = join(modelDir, 'study-evaluation.json');
+  // An evaluation of these exact model files with these settings is reused (it is a pure function of them).
+  if (existsSync(cached)) {
+    const c = JSON.parse(readFileSync(cached, 'utf8')) as EvaluationSummary;
+    const files = readEstimatorMeta(modelDir).files;
+    const p = c.provenance as { modelSha256?: { weights?: string }; settings?: unknown };
+    if (p.modelSha256?.weights === files.weights && JSON.stringify(p.settings) === JSON.stringify(STUDY.evaluation)) return c;
+  }
   const est = await loadEstimator(modelDir);
   try {
     const ds = openDataset(testDir);
     const result = await evaluateEstimator(est, ds, { draws: DRAWS, drawSamples: DRAW_SAMPLES, seed: 0, workers: 2, ...(clean ? { images: 'clean' as const } : {}) });
     const s = evaluationSummary(result, {
       model: modelDir, modelSha256: est.meta.files, testData: ds.dir, testConfigHash: ds.manifest.configHash, backend, codeVersion: codeVersion(), drawSeed: '0',
+      settings: STUDY.evaluation, clean,
     });
     writeFileAtomic(cached, JSON.stringify(s, null, 1) + '\n');
     return s;
@@ -105,11 +113,13 @@ export async function run(): Promise<object> {
     const hist = meta.training.history;
     const trainingSeconds = hist.reduce((s, h) => s + h.seconds, 0);
     console.error(`  evaluating ${p.name}`);
+    const te = Date.now();
     const summary = await evaluateModel(modelDir, testDir, be.name, p.clean);
     rows.push({
       model: p.name, trainImages: meta.data.counts.train, clean: p.clean, epochsRun: hist.length, bestEpoch: meta.training.bestEpoch,
       trainingSeconds, imagesPerSecond: hist.reduce((s, h) => s + h.imagesPerSecond, 0) / hist.length, summary,
     });
+    console.error(`  ${p.name}: evaluated in ${((Date.now() - te) / 1000).toFixed(0)} s`);
   }
   const out = { study: STUDY, backend: be.name, codeVersion: codeVersion(), rows };
   const resultsDir = join(root, 'docs', 'results');

@@ -90,6 +90,9 @@ export {
   type TiffGreyArray,
 } from './io/tiff.js';
 
+// ── image: the one image type after reading, the one resampler, binning, aggregate detection and centring.
+export { type Image2D, resampleToGrid } from './image/index.js';
+
 // ── stem: HAADF-STEM image simulation: projection, optics, blur, noise, tilt series (docs/stem.md).
 export {
   DEFAULT_MICROSCOPE, MICROSCOPE_PRESETS, MicroscopeConfigError, electronWavelengthPm, loadIntensityCurve,

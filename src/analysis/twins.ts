@@ -7,7 +7,7 @@
  * Observed and candidate images go through the same aggregate detection (threshold + largest
  * component on the model's pixel grid), so noise and blur affect both sides alike.
  */
-import { binImage } from '../dataset/sample.js';
+import { binImage } from '../image/bin.js';
 import { generateAggregate, GenerationError } from '../model/generate.js';
 import type { Aggregate, ModelParams } from '../model/types.js';
 import { findAggregate } from '../preprocess/index.js';

@@ -7,19 +7,16 @@
  */
 import { UserError } from '../errors.js';
 import * as tf from '@tensorflow/tfjs';
+import type { Image2D } from '../image/image.js';
+import { resampleToGrid } from '../image/resample.js';
 import { applyInputTransform, type Estimator, type EstimatorMeta } from './estimator.js';
 import { splitOutput } from './network.js';
 import { binProbabilities, binnedCdf, binnedMoments, binnedQuantile } from './posterior.js';
 import { scaleValue, unscaleDerivative, unscaleValue, type ParamScale } from './scaling.js';
 import type { ModelParamName } from '../model/types.js';
 
-/** A single-channel image with its physical pixel size; `data` is row-major `[heightPx, widthPx]`. */
-export interface EstimatorImage {
-  data: ArrayLike<number>;
-  widthPx: number;
-  heightPx: number;
-  pixelSizeNm: number;
-}
+/** A single-channel image with its physical pixel size: the one {@link Image2D} type. */
+export type EstimatorImage = Image2D;
 
 /** Point estimates and central intervals of a group of targets, raw units. */
 export interface TargetSummary {
@@ -115,78 +112,14 @@ export function fitImageToModel(meta: EstimatorMeta, img: EstimatorImage, opts: 
   return resampleToModelGrid(img, px, size);
 }
 
-/** Source taps and weights for one output coordinate along one axis; `inside` = sum of in-image weights. */
-interface Taps {
-  index: Int32Array;
-  weight: Float64Array;
-  start: Int32Array;
-  inside: Float64Array;
-}
-
-function axisTaps(nSrc: number, srcPx: number, nOut: number, outPx: number): Taps {
-  const f = outPx / srcPx; // output pixel width in source pixels
-  const idx: number[] = [];
-  const wts: number[] = [];
-  const start = new Int32Array(nOut + 1);
-  const inside = new Float64Array(nOut);
-  for (let o = 0; o < nOut; o++) {
-    start[o] = idx.length;
-    // Output pixel centre in source pixel units, both grids centred on the same point.
-    const c = (o + 0.5 - nOut / 2) * f + nSrc / 2;
-    if (f >= 1) {
-      // Area average: overlap of [c − f/2, c + f/2] with each source pixel [s, s + 1].
-      const a = c - f / 2, b = c + f / 2;
-      for (let s = Math.max(0, Math.floor(a)); s < Math.min(nSrc, Math.ceil(b)); s++) {
-        const w = (Math.min(b, s + 1) - Math.max(a, s)) / f;
-        if (w > 0) { idx.push(s); wts.push(w); inside[o] += w; }
-      }
-    } else {
-      // Bilinear between source pixel centres (at s + 0.5).
-      const t = c - 0.5;
-      const s0 = Math.floor(t), w1 = t - s0;
-      for (const [s, w] of [[s0, 1 - w1], [s0 + 1, w1]] as const) {
-        if (s >= 0 && s < nSrc && w > 0) { idx.push(s); wts.push(w); inside[o] += w; }
-      }
-    }
-  }
-  start[nOut] = idx.length;
-  return { index: Int32Array.from(idx), weight: Float64Array.from(wts), start, inside };
-}
-
 /**
- * Resamples an image onto a `sizePx × sizePx` grid of pixel size `pixelSizeNm`, centred on the
- * image centre. Coarser target pixels are area averages (no aliasing of the shot noise), finer
- * ones bilinear. Target pixels (partly) outside the image are filled with the mean of the image's
- * outermost pixel ring (the support-film background). Hand-written because tfjs has only
- * bilinear/nearest resizing without area averaging.
+ * Resamples an image onto the model's `sizePx × sizePx` grid of pixel size `pixelSizeNm`, centred,
+ * padding with the image's border mean (the support-film background): `resampleToGrid` of the one
+ * resampler in `src/image`.
  */
 export function resampleToModelGrid(img: EstimatorImage, pixelSizeNm: number, sizePx: number): Float32Array {
   checkImage(img, 'resampleToModelGrid');
-  const { widthPx: w, heightPx: h, data } = img;
-  let border = 0, nb = 0;
-  for (let x = 0; x < w; x++) { border += data[x]! + (h > 1 ? data[(h - 1) * w + x]! : 0); nb += h > 1 ? 2 : 1; }
-  for (let y = 1; y < h - 1; y++) { border += data[y * w]! + (w > 1 ? data[y * w + w - 1]! : 0); nb += w > 1 ? 2 : 1; }
-  const pad = border / nb;
-  const cols = axisTaps(w, img.pixelSizeNm, sizePx, pixelSizeNm);
-  const rows = axisTaps(h, img.pixelSizeNm, sizePx, pixelSizeNm);
-  // Separable pass 1: rows of the source resampled along x → [h, sizePx] (in-image part only).
-  const tmp = new Float64Array(h * sizePx);
-  for (let y = 0; y < h; y++) {
-    for (let o = 0; o < sizePx; o++) {
-      let s = 0;
-      for (let k = cols.start[o]!; k < cols.start[o + 1]!; k++) s += cols.weight[k]! * data[y * w + cols.index[k]!]!;
-      tmp[y * sizePx + o] = s;
-    }
-  }
-  const out = new Float32Array(sizePx * sizePx);
-  for (let oy = 0; oy < sizePx; oy++) {
-    for (let ox = 0; ox < sizePx; ox++) {
-      let s = 0;
-      for (let k = rows.start[oy]!; k < rows.start[oy + 1]!; k++) s += rows.weight[k]! * tmp[rows.index[k]! * sizePx + ox]!;
-      out[oy * sizePx + ox] = s + (1 - rows.inside[oy]! * cols.inside[ox]!) * pad;
-    }
-  }
-  return out;
+  return resampleToGrid(img, pixelSizeNm, sizePx, sizePx);
 }
 
 const Z68 = 0.994457883209753; // Φ⁻¹(0.84)

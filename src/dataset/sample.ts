@@ -3,6 +3,7 @@
  * aggregate, simulate its image, describe it. Runs in the worker threads (and in-process for
  * `workers: 0`); nothing here depends on which thread runs it or in which order.
  */
+import { binImage } from '../image/bin.js';
 import { describeAggregate, DESCRIPTOR_NAMES } from '../descriptors/index.js';
 import { generateAggregate, GenerationError } from '../model/generate.js';
 import { samplePrior } from '../model/params.js';
@@ -31,28 +32,6 @@ export interface SampleResult {
   clean: Float32Array;
   /** Stored (binned) noisy normalised intensity `(S − offset)/(g N0)`. */
   noisy: Float32Array;
-}
-
-/**
- * Block mean over `factor × factor` pixels of a row-major `width × height` image, in float64 then
- * rounded once to float32 (so it does not depend on summation order across machines).
- */
-export function binImage(src: ArrayLike<number>, width: number, height: number, factor: number): Float32Array {
-  if (factor === 1) return Float32Array.from(src);
-  const w = width / factor, h = height / factor;
-  const out = new Float32Array(w * h);
-  const inv = 1 / (factor * factor);
-  for (let y = 0; y < h; y++) {
-    for (let x = 0; x < w; x++) {
-      let s = 0;
-      for (let dy = 0; dy < factor; dy++) {
-        const row = (y * factor + dy) * width + x * factor;
-        for (let dx = 0; dx < factor; dx++) s += src[row + dx]!;
-      }
-      out[y * w + x] = s * inv;
-    }
-  }
-  return out;
 }
 
 /** The stream of draw `attempt` of a sample: the sample's own stream first, then `(…, "retry", k)`. */
@@ -118,3 +97,5 @@ export function computeSample(config: DatasetConfig, index: number, workspace?: 
     noisy: new Float32Array(side * side),
   };
 }
+
+export { binImage } from '../image/bin.js';
