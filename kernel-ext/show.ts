@@ -25,8 +25,22 @@ export function isSphereSet(x: unknown): x is SphereSet {
   return keys.every((k) => isArrayLike(o[k])) && keys.every((k) => (o[k] as ArrayLike<number>).length === (o.x as ArrayLike<number>).length);
 }
 
-/** True for images: integer `width`, `height` and a pixel array `data` covering them. */
+/**
+ * The library's images (`Image2D`: `data`, `widthPx`, `heightPx`, `pixelSizeNm`; a simulated
+ * `StemImage` shows its `noisy` image) as the display's `{ data, width, height }`; other values unchanged.
+ */
+export function asDisplayImage(x: unknown): unknown {
+  if (x === null || typeof x !== 'object') return x;
+  const o = x as Record<string, unknown>;
+  if (!Number.isInteger(o.widthPx) || !Number.isInteger(o.heightPx)) return x;
+  const data = isArrayLike(o.data) ? o.data : isArrayLike(o.noisy) ? o.noisy : undefined;
+  if (!data) return x;
+  return { data, width: o.widthPx, height: o.heightPx, ...(typeof o.pixelSizeNm === 'number' ? { pixelSizeNm: o.pixelSizeNm } : {}) };
+}
+
+/** True for images: integer `width`, `height` and a pixel array `data` covering them (or an `Image2D` / `StemImage`). */
 export function isImageLike(x: unknown): x is ImageLike {
+  x = asDisplayImage(x);
   if (x === null || typeof x !== 'object') return false;
   const o = x as Record<string, unknown>;
   return Number.isInteger(o.width) && Number.isInteger(o.height) && isArrayLike(o.data) &&
@@ -96,7 +110,7 @@ export async function bundleFor(
     case 'plotly':
       return { kind, bundle: plotlyBundle(x as PlotlyFigure, plotly), metadata: {} };
     case 'image': {
-      const r = imageBundleWithInfo(x as ImageLike, opts);
+      const r = imageBundleWithInfo(asDisplayImage(x) as ImageLike, opts);
       return { kind, bundle: r.bundle, metadata: r.metadata };
     }
     case 'vega-lite':

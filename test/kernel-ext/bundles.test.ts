@@ -313,3 +313,17 @@ test('progress: fraction, ETA and the in-place bundle', () => {
   const loop = progressBundle('Drawing', { epoch: 2, epochs: 8 }, { unit: 'aggregate', elapsedSeconds: 4000 });
   assert.equal(loop[MIME.plain], 'Drawing 25%: aggregate 2 / 8, elapsed 1 h 06 min, ETA 3 h 20 min');
 });
+
+test('show() takes the library\'s images: an Image2D and a simulated StemImage become a PNG, not a text dump', async () => {
+  const { showKind, asDisplayImage } = await import('../../kernel-ext/show.js');
+  const { simulateImage, microscopePreset, generateAggregate, MODEL_PRESETS, randomStream } = await import('../../src/index.js');
+  const agg = generateAggregate({ ...MODEL_PRESETS.quick, nParticles: 20 }, randomStream('show-stem', 'agg'));
+  const img = simulateImage(agg.particles, microscopePreset('quick'), randomStream('show-stem', 'img'));
+  assert.equal(showKind(img), 'image');
+  const d = asDisplayImage(img) as { data: ArrayLike<number>; width: number; height: number; pixelSizeNm: number };
+  assert.equal(d.data, img.noisy);
+  assert.equal(d.width, img.widthPx);
+  assert.equal(d.pixelSizeNm, img.pixelSizeNm);
+  assert.equal(showKind({ data: new Float32Array(12), widthPx: 4, heightPx: 3, pixelSizeNm: 1 }), 'image');
+  assert.equal(showKind({ widthPx: 4, heightPx: 3 }), 'text');
+});
