@@ -10,24 +10,30 @@ await initBackend((process.env.AGGSTEM_TEST_BACKEND ?? 'auto') as BackendPrefere
 const SIDE = 16;
 const mean = (a: number[]) => a.reduce((s, x) => s + x, 0) / a.length;
 
-test('predicted sd tracks the true noise sd (r > 0.8) and is calibrated (z², 68 %/95 % coverage)', async () => {
-  // Target 0 = 0.2 + 0.6 a + N(0, σ(b)²), σ(b) = 0.01 + 0.09 b: the image sets both mean and spread.
-  const sd = (b: number) => 0.01 + 0.09 * b;
+/** Trains on 1 000 fixture images with target noise `sd`, predicts 500 held-out ones. */
+async function trainAndPredict(sd: (b: number) => number, opts: Parameters<typeof trainEstimator>[1]) {
   const src = arraySource({
     paramNames: FIXTURE_NAMES, scaling: FIXTURE_SCALING, imageSize: SIDE, pixelSizeNm: 1.6,
     train: fixtureData(1000, SIDE, 'var-train', sd), val: fixtureData(300, SIDE, 'var-val', sd),
   });
-  const r = await trainEstimator(src, { network: 'tiny', head: { kind: 'gaussian' }, epochs: 12, batchSize: 32, seed: 2, learningRate: 3e-3, lrDecay: 0.9, warmupEpochs: 2, patience: 5 });
+  const r = await trainEstimator(src, opts);
   const n = 500;
   const te = fixtureData(n, SIDE, 'var-test', sd);
   const imgs = Array.from({ length: n }, (_, i) => ({ data: te.images.subarray(i * SIDE * SIDE, (i + 1) * SIDE * SIDE), widthPx: SIDE, heightPx: SIDE, pixelSizeNm: 1.6 }));
   const est = await predictBatch(r.estimator, imgs, { batchSize: 100 });
+  const meta = r.estimator.meta;
   disposeEstimator(r.estimator);
-
   const pred = est.map((e) => e.sd[0]!);
   const truth = Array.from(te.trueSd);
   const mp = mean(pred), mt = mean(truth);
   const corr = mean(pred.map((p, i) => (p - mp) * (truth[i]! - mt))) / Math.sqrt(mean(pred.map((p) => (p - mp) ** 2)) * mean(truth.map((t) => (t - mt) ** 2)));
+  return { n, te, est, meta, pred, truth, corr };
+}
+
+test('predicted sd tracks the true noise sd (r > 0.8) and is calibrated (z², 68 %/95 % coverage)', async () => {
+  // Target 0 = 0.2 + 0.6 a + N(0, σ(b)²), σ(b) = 0.01 + 0.09 b: the image sets both mean and spread.
+  const sd = (b: number) => 0.01 + 0.09 * b;
+  const { n, te, est, pred, truth, corr } = await trainAndPredict(sd, { network: 'tiny', head: { kind: 'gaussian' }, epochs: 12, batchSize: 32, seed: 2, learningRate: 3e-3, lrDecay: 0.9, warmupEpochs: 2, patience: 5 });
   assert.ok(corr > 0.8, `correlation of predicted and true sd ${corr.toFixed(3)}`);
   // Scale: predicted sd / true sd averages to 1 within 25 %.
   const ratio = mean(pred.map((p, i) => p / truth[i]!));
@@ -54,22 +60,9 @@ test('binned head: posterior width tracks the true noise, intervals cover at the
   // Measured: r 0.91, coverage 0.72 / 0.96, sd ratio 1.13. With 64 bins and these 1 000 images the
   // histogram is spiky and too wide (r 0.70–0.84, coverage 0.87 / 0.98): bins need data.
   const sd = (b: number) => 0.04 + 0.08 * b;
-  const src = arraySource({
-    paramNames: FIXTURE_NAMES, scaling: FIXTURE_SCALING, imageSize: SIDE, pixelSizeNm: 1.6,
-    train: fixtureData(1000, SIDE, 'var-train', sd), val: fixtureData(300, SIDE, 'var-val', sd),
-  });
-  const r = await trainEstimator(src, { network: 'tiny', head: { kind: 'binned', bins: 32 }, epochs: 20, batchSize: 32, seed: 2, learningRate: 3e-3, lrDecay: 0.9, patience: 5 });
-  const temps = r.estimator.meta.calibration?.temperatures ?? [];
+  const { n, te, est, meta, corr } = await trainAndPredict(sd, { network: 'tiny', head: { kind: 'binned', bins: 32 }, epochs: 20, batchSize: 32, seed: 2, learningRate: 3e-3, lrDecay: 0.9, patience: 5 });
+  const temps = meta.calibration?.temperatures ?? [];
   assert.equal(temps.length, FIXTURE_NAMES.length, 'one temperature per target, fitted on the validation split');
-  const n = 500;
-  const te = fixtureData(n, SIDE, 'var-test', sd);
-  const imgs = Array.from({ length: n }, (_, i) => ({ data: te.images.subarray(i * SIDE * SIDE, (i + 1) * SIDE * SIDE), widthPx: SIDE, heightPx: SIDE, pixelSizeNm: 1.6 }));
-  const est = await predictBatch(r.estimator, imgs, { batchSize: 100 });
-  disposeEstimator(r.estimator);
-  const pred = est.map((e) => e.sd[0]!);
-  const truth = Array.from(te.trueSd);
-  const mp = mean(pred), mt = mean(truth);
-  const corr = mean(pred.map((p, i) => (p - mp) * (truth[i]! - mt))) / Math.sqrt(mean(pred.map((p) => (p - mp) ** 2)) * mean(truth.map((t) => (t - mt) ** 2)));
   // An sd head that ignored the image would give r ≈ 0.
   assert.ok(corr > 0.8, `correlation of predicted and true sd ${corr.toFixed(3)}`);
   // Quantile intervals (not mean ± z sd). n = 500: binomial sd 2.1 % (68 %) and 1.0 % (95 %);
