@@ -14,8 +14,20 @@ export function parseCommandArgs(
   options: Options,
   allowPositionals = false,
 ): { values: Record<string, string | boolean | (string | boolean)[] | undefined>; positionals: string[] } {
+  if (argv.includes('--help') || argv.includes('-h')) throw new HelpRequest(command, options, allowPositionals);
+  // `--count -5`: parseArgs reads "-5" as an option and calls the flag "ambiguous"; a value that looks
+  // like a negative number is the flag's value, so the command's own range check can name the problem.
+  const args: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i]!.startsWith('--') ? argv[i]!.slice(2) : '';
+    const next = argv[i + 1];
+    if (name && options[name]?.type === 'string' && next !== undefined && /^-(\d|\.\d|Infinity)/.test(next)) {
+      args.push(`--${name}=${next}`);
+      i++;
+    } else args.push(argv[i]!);
+  }
   try {
-    return parseArgs({ args: argv, options, allowPositionals, strict: true }) as never;
+    return parseArgs({ args, options, allowPositionals, strict: true }) as never;
   } catch (e) {
     throw new UserError(`aggstem ${command}: ${(e as Error).message}`);
   }
@@ -43,4 +55,21 @@ export function numberFlag(command: string, name: string, value: string | undefi
   const n = Number(value);
   if (!Number.isFinite(n)) throw new UserError(`aggstem ${command}: --${name} must be a number, got "${value}"`);
   return n;
+}
+
+/**
+ * `aggstem <command> --help`: carries every flag of the command's own option table, so the help
+ * can never omit one (main.ts prints it and exits 0).
+ */
+export class HelpRequest extends Error {
+  constructor(readonly command: string, readonly options: Options, readonly positionals: boolean) {
+    super(`help for ${command}`);
+  }
+
+  /** The flags, one per line: `--name VALUE` for value flags, `--name` for switches. */
+  flagLines(): string[] {
+    return Object.entries(this.options)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, o]) => `  --${name}${o.type === 'string' ? ' VALUE' : ''}${o.short ? `, -${o.short}` : ''}`);
+  }
 }

@@ -6,6 +6,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { HelpRequest } from './args.js';
 import { UserError } from './errors.js';
 
 interface CommandEntry {
@@ -68,13 +69,13 @@ export async function main(argv: string[]): Promise<number> {
     }
     throw e;
   }
-  if (rest.includes('--help') || rest.includes('-h')) {
-    console.log(`usage: ${entry.usage}`);
-    return 0;
-  }
   try {
     return await mod.run(rest);
   } catch (e) {
+    if (e instanceof HelpRequest) {
+      console.log(`usage: ${entry.usage}\n\n${entry.summary}\n\nflags:\n${e.flagLines().join('\n')}`);
+      return 0;
+    }
     // The one place input errors of every stage are mapped: named after the command, exit 2.
     if (e instanceof UserError && !e.message.startsWith('aggstem ')) e.message = `aggstem ${cmd}: ${e.message}`;
     throw e;

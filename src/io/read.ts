@@ -1,5 +1,5 @@
 /** One entry point for every image format: detection by magic bytes, then by file extension. */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { extname } from 'node:path';
 import { decodeDm } from './dm.js';
 import { loadHdf5, readEmd } from './emd.js';
@@ -52,9 +52,13 @@ function readHead(path: string): Uint8Array {
     throw new ImageFormatError(path, 'image', `cannot open the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   }
   try {
+    if (!fstatSync(fd).isFile()) throw new ImageFormatError(path, 'image', 'is a directory or a device, not an image file');
     const head = new Uint8Array(4096);
     const n = readSync(fd, head, 0, head.length, 0);
     return head.subarray(0, n);
+  } catch (e) {
+    if (e instanceof ImageFormatError) throw e;
+    throw new ImageFormatError(path, 'image', `cannot read the file (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   } finally {
     closeSync(fd);
   }
