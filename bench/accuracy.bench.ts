@@ -24,6 +24,7 @@ import { codeVersion } from '../src/cnn/estimator.js';
 import { datasetConfig, generateDataset, openDataset } from '../src/dataset/index.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { learningCurveSpec } from '../src/analysis/figures.js';
+import { vegaLiteToSvg } from '../kernel-ext/vega.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = process.env.AGGSTEM_STUDY_DIR ?? join(root, 'runs', 'study');
@@ -125,6 +126,8 @@ export async function run(): Promise<object> {
   const resultsDir = join(root, 'docs', 'results');
   mkdirSync(resultsDir, { recursive: true });
   writeFileAtomic(join(resultsDir, 'accuracy-study.json'), JSON.stringify(out, null, 1) + '\n');
-  writeFileAtomic(join(resultsDir, 'accuracy-study.vl.json'), JSON.stringify(learningCurveSpec(rows), null, 1) + '\n');
+  const spec = learningCurveSpec(rows);
+  writeFileAtomic(join(resultsDir, 'accuracy-study.vl.json'), JSON.stringify(spec, null, 1) + '\n');
+  writeFileAtomic(join(resultsDir, 'accuracy-study.svg'), await vegaLiteToSvg(spec));
   return out;
 }

@@ -16,7 +16,8 @@
  * be raised on resume). Early stopping on the validation NLL with `patience`; the saved model holds
  * the best epoch's weights.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
+import { lockDir, type DirLock } from '../io/lock.js';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import type { Seed } from '../random/index.js';
@@ -165,6 +166,26 @@ export async function trainEstimator(source: TrainingSource, opts: TrainOptions 
     ...(source.info.clean ? { clean: true } : {}),
   };
 
+  let lock: DirLock | null = null;
+  if (opts.outDir) {
+    mkdirSync(opts.outDir, { recursive: true });
+    // One training run per directory: a second run into the same --out is refused, not raced.
+    lock = lockDir(opts.outDir, { file: '.aggstem-train.lock', error: (m) => new TrainConfigError(m) });
+  }
+  try {
+    return await trainLocked(source, opts, { epochs, batchSize, patience, warmupEpochs, learningRate, lrDecay, seed, P, Q, spec, binned, T, config });
+  } finally {
+    lock?.release();
+  }
+}
+
+interface Resolved {
+  epochs: number; batchSize: number; patience: number; warmupEpochs: number; learningRate: number; lrDecay: number; seed: Seed;
+  P: number; Q: number; spec: NetworkSpec; binned: boolean; T: number; config: RunConfig;
+}
+
+async function trainLocked(source: TrainingSource, opts: TrainOptions, r: Resolved): Promise<TrainResult> {
+  const { epochs, batchSize, patience, warmupEpochs, learningRate, lrDecay, seed, Q, spec, binned, T, config } = r;
   let ckpt: LoadedCheckpoint | null = null;
   if (opts.outDir) {
     const latest = latestCheckpoint(opts.outDir);
@@ -173,6 +194,10 @@ export async function trainEstimator(source: TrainingSource, opts: TrainOptions 
     }
     if (!latest && existsSync(join(opts.outDir, ESTIMATOR_FILES.meta))) {
       throw new TrainConfigError(`${opts.outDir} already holds a model (${ESTIMATOR_FILES.meta}) but no checkpoint to resume; choose another output directory`);
+    }
+    const foreign = [ESTIMATOR_FILES.topology, ESTIMATOR_FILES.weights].filter((f) => existsSync(join(opts.outDir!, f)));
+    if (!latest && foreign.length) {
+      throw new TrainConfigError(`${opts.outDir} holds ${foreign.join(' and ')} that aggstem did not write (no ${ESTIMATOR_FILES.meta}, no checkpoint); training would overwrite them: choose another output directory`);
     }
     if (latest) {
       ckpt = readCheckpoint(latest);

@@ -163,3 +163,23 @@ test('predict with a trained model: mismatched pixel size/size refused, accepted
   assert.deepEqual(pre.mean, direct.mean);
   disposeEstimator(est);
 });
+
+test('training refuses an --out holding files it did not write, and a second run into a directory being trained', async () => {
+  const { mkdirSync } = await import('node:fs');
+  const { lockDir } = await import('../../src/io/lock.js');
+  const foreign = join(tmp, 'foreign');
+  mkdirSync(foreign, { recursive: true });
+  writeFileSync(join(foreign, 'model.json'), '{"mine": true}');
+  await assert.rejects(trainEstimator(source(8, 0), { network: tinySpec, epochs: 1, batchSize: 4, outDir: foreign }),
+    (e: Error) => e instanceof TrainConfigError && /holds model\.json that aggstem did not write/.test(e.message));
+  assert.equal(readFileSync(join(foreign, 'model.json'), 'utf8'), '{"mine": true}', 'the user\'s file is untouched');
+  const busy = join(tmp, 'busy');
+  mkdirSync(busy, { recursive: true });
+  const held = lockDir(busy, { file: '.aggstem-train.lock', error: (m) => new TrainConfigError(m) });
+  try {
+    await assert.rejects(trainEstimator(source(8, 0), { network: tinySpec, epochs: 1, batchSize: 4, outDir: busy }),
+      (e: Error) => e instanceof TrainConfigError && /is being written by this process/.test(e.message));
+  } finally {
+    held.release();
+  }
+});

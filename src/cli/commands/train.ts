@@ -11,6 +11,8 @@
  * NLL and RMSE, learning rate, speed, ETA). Ctrl-C stops at the next batch; the last finished epoch
  * is checkpointed, and `--resume` continues the same run.
  */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { countParameters, datasetSource, trainEstimator, type NetworkPreset } from '../../cnn/index.js';
 import { intFlag, numberFlag, parseCommandArgs, requireFlag } from '../args.js';
 import { UserError } from '../errors.js';
@@ -80,6 +82,7 @@ export async function run(argv: string[]): Promise<number> {
   const targetNames = [...source.paramNames, ...(source.descriptorNames ?? [])];
   say(`data: ${ds.dir} — ${source.info.counts.train} train / ${source.info.counts.val} val images of ${ds.imageSize}×${ds.imageSize} px at ${ds.pixelSizeNm} nm${values.clean ? ' (clean: oracle)' : ''}; parameters: ${source.paramNames.join(', ')}; descriptors: ${source.descriptorNames?.join(', ') || 'none'}; head: ${headKind}`);
 
+  if (values.resume && !existsSync(join(outDir, 'checkpoint'))) say(`no checkpoint to resume in ${outDir}: starting a fresh run`);
   const ac = new AbortController();
   const onSigint = () => {
     say('\ninterrupt: stopping after the current batch (the last finished epoch stays checkpointed; continue with --resume)');
