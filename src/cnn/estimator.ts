@@ -135,8 +135,18 @@ export function fitInputTransform(images: Float32Array): InputTransform {
   return { kind: 'divide', divisor: Number.isFinite(q) && q > 0 ? q : 1 };
 }
 
-/** The aggstem version string: package.json version plus the git commit when run from a checkout. */
+let cachedVersion: string | null = null;
+
+/**
+ * The aggstem version string: package.json version plus the git commit when run from a checkout.
+ * Read once per process, so a long run records the code it started with even if the checkout moves on.
+ */
 export function codeVersion(): string {
+  cachedVersion ??= readCodeVersion();
+  return cachedVersion;
+}
+
+function readCodeVersion(): string {
   let dir = dirname(fileURLToPath(import.meta.url));
   while (!existsSync(join(dir, 'package.json')) && dirname(dir) !== dir) dir = dirname(dir);
   let v = 'unknown';
