@@ -63,6 +63,7 @@ export {
   estimatesFromScaled,
   estimatesFromLogits,
   posteriorCdf,
+  outOfDistributionWarnings,
   type TargetSummary,
   type DescriptorEstimate,
   EstimatorInputError,

@@ -288,3 +288,19 @@ export async function predictBatch(estimator: Estimator, images: EstimatorImage[
 export async function predict(estimator: Estimator, image: EstimatorImage, opts: PredictOptions = {}): Promise<ParamEstimate> {
   return (await predictBatch(estimator, [image], opts))[0]!;
 }
+
+/**
+ * Warnings that an estimate is doubtful because the image may lie outside what the model was trained
+ * on: a parameter whose posterior median sits in the outer 2 % of its prior range (the network pins
+ * estimates at a bound when the image is unlike every training image). Empty when nothing is flagged.
+ */
+export function outOfDistributionWarnings(meta: EstimatorMeta, e: ParamEstimate): string[] {
+  const out: string[] = [];
+  meta.scaling.forEach((s, j) => {
+    const u = scaleValue(s, e.median[j]!);
+    if (u < 0.02 || u > 0.98) {
+      out.push(`WARNING: ${s.name} = ${+e.median[j]!.toPrecision(4)} sits at the prior's ${u < 0.5 ? 'lower' : 'upper'} bound [${s.lo}, ${s.hi}]: the image may be unlike the training images (not an aggregate of this kind, other size or contrast)`);
+    }
+  });
+  return out;
+}

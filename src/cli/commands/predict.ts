@@ -22,6 +22,7 @@ import { twinsHtml } from '../../analysis/twins-page.js';
 import { completeParams } from '../../model/theta.js';
 import { digitalTwins, type DigitalTwinResult } from '../../analysis/twins.js';
 import { codeVersion, shippedModelDir } from '../../cnn/estimator.js';
+import { outOfDistributionWarnings } from '../../cnn/predict.js';
 import { disposeEstimator, EstimatorInputError, loadEstimator, predictBatch, readEstimatorMeta, type EstimatorImage, type EstimatorMeta, type ParamEstimate } from '../../cnn/index.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import type { MicroscopeImage } from '../../io/image.js';
@@ -78,6 +79,7 @@ async function readItems(file: string, flags: LevelFlags, meta: EstimatorMeta): 
     // On stderr too: an assumption the user should see even with --json.
     process.stderr.write(`note: ${file} has no pixel size; assuming the model's ${pixelSizeNm} nm (pass --pixel-size to set it)\n`);
   }
+  if (img.metadata.convertedFromRgb) preNotes.push('WARNING: an RGB(A) image converted to grey (0.299 R + 0.587 G + 0.114 B): colour overlays, scale bars and labels burnt into it count as signal');
   if (ownBeamFraction && !flags.normalised) preNotes.push(`aggstem beam-fraction file (${img.format === 'npy' ? 'float .npy' : 'intensity.tif'})`);
   const frames = img.frames ?? 1;
   const hw = img.width * img.height;
@@ -261,6 +263,9 @@ export async function run(argv: string[]): Promise<number> {
     }
   }
 
+  // Doubtful results are said, in the notes and the JSON (`warnings`), never left quiet.
+  const warnings = estimates.map((e, i) => [...items[i]!.prepared.notes.filter((n) => n.startsWith('WARNING')), ...outOfDistributionWarnings(meta, e)]);
+  items.forEach((it, i) => { for (const w of outOfDistributionWarnings(meta, estimates[i]!)) it.prepared.notes.push(w); });
   const provenance = { model: resolve(modelDir), modelSha256: meta.files, modelCodeVersion: meta.codeVersion, backend: tf.getBackend(), codeVersion: codeVersion(), seed };
   if (values.json) {
     const rows = items.map((it, i) => {
@@ -271,6 +276,7 @@ export async function run(argv: string[]): Promise<number> {
         ...e,
         ...(e.posterior ? { posterior: { bins: e.posterior.bins, targets: [...e.names, ...(e.descriptors?.names ?? [])], probs: e.posterior.probs.map((p) => Array.from(p)) } } : {}),
         ...(twinSummaries[i] ? { output: twinSummaries[i] } : {}),
+        warnings: warnings[i],
         provenance,
       };
     });
