@@ -213,6 +213,7 @@ export function learningCurveSpec(points: readonly LearningCurvePoint[]): VegaLi
   return {
     $schema: SCHEMA,
     title: 'Accuracy study: learning curves on a fresh test set',
+    resolve: { scale: { color: 'independent' }, legend: { color: 'independent' } },
     hconcat: [
       {
         title: 'R² per parameter',
