@@ -4,10 +4,13 @@
  * `particle-cluster.ts` and `cluster-cluster.ts`; `generate.ts` runs them. docs/model.md.
  */
 import { lognormal, randomRotation, shuffleInPlace, type RandomStream } from '../random/index.js';
-import { PAIRS_PER_MERGE, SOLID_SPHERE } from './construction-constants.js';
+import * as K from './construction-constants.js';
 import { subClusterSize } from './geometry.js';
 import { createSphereGrid, type SphereGrid } from './grid.js';
 import type { ModelParams } from './types.js';
+
+// Constants as local bindings (tsx turns imported names into getter calls in hot loops).
+const { PAIRS_PER_MERGE, SOLID_SPHERE } = K;
 
 /** Thrown inside a construction when the wall-clock deadline has passed. */
 export class DeadlineExceeded extends Error {}

@@ -2,13 +2,19 @@
  * Phase 2 of a construction: cluster–cluster merging in rounds, with Γ from the exact identity
  * W²Rg² = W(W1 Rg1² + W2 Rg2²) + Γ² W1 W2 and analytic contact placement. docs/model.md.
  */
-import { OVERLAP_TOL, PAIRS_PER_MERGE, DRAWS_PER_PAIR, PARTNERS_PER_ROUND, FULL_SCAN_MAX_PAIRS } from './construction-constants.js';
-import { dist, perpBasis } from './geometry.js';
+import * as K from './construction-constants.js';
+import { dist as distImported, perpBasis as perpBasisImported } from './geometry.js';
 import { cellBucket, fillSphereGrid } from './grid.js';
 import { shuffleInPlace, unitVector } from '../random/index.js';
 import type { Builder } from './builder.js';
 
-// A local binding: module-transpiling loaders (tsx) turn imported calls into getter calls in hot loops.
+// Constants as local bindings (tsx turns imported names into getter calls in hot loops).
+const { OVERLAP_TOL, PAIRS_PER_MERGE, DRAWS_PER_PAIR, PARTNERS_PER_ROUND, FULL_SCAN_MAX_PAIRS } = K;
+
+// Local bindings: module-transpiling loaders (tsx) turn imported calls into getter calls in hot loops.
+const dist = distImported;
+const perpBasis = perpBasisImported;
+
 const bucketOf = cellBucket;
 
 /** Cluster–cluster rounds until one cluster is left; false if a round merged nothing. */

@@ -3,10 +3,17 @@
  * placed at the distance Γ from the sub-cluster's centre of mass that gives it the target Rg.
  * docs/model.md, "How an aggregate is built".
  */
-import { SOLID_SPHERE, OVERLAP_TOL, PC_AZIMUTHS, PC_FALLBACK_DRAWS } from './construction-constants.js';
-import { dist, perpBasis } from './geometry.js';
+import * as K from './construction-constants.js';
+import { dist as distImported, perpBasis as perpBasisImported } from './geometry.js';
 import { shuffleInPlace, unitVector } from '../random/index.js';
 import type { Builder } from './builder.js';
+
+// Constants as local bindings (tsx turns imported names into getter calls in hot loops).
+const { SOLID_SPHERE, OVERLAP_TOL, PC_AZIMUTHS, PC_FALLBACK_DRAWS } = K;
+
+// Local bindings: module-transpiling loaders (tsx) turn imported calls into getter calls in hot loops.
+const dist = distImported;
+const perpBasis = perpBasisImported;
 
 /** Grows block c particle by particle (random order) into sub-cluster c. */
 export function growSubCluster(bs: Builder, c: number): boolean {

@@ -1,10 +1,15 @@
 /** The generator's promises, re-measured from the finished spheres (docs/model.md, "quality"). */
 import { cellBucket, createSphereGrid, fillSphereGrid } from './grid.js';
-import { SOLID_SPHERE } from './construction-constants.js';
-import { dist, fractalLawRg } from './geometry.js';
+import * as K from './construction-constants.js';
+import { dist as distImported, fractalLawRg } from './geometry.js';
 import type { ModelParams } from './types.js';
 
-// A local binding: module-transpiling loaders (tsx) turn imported calls into getter calls in hot loops.
+// Constants as local bindings (tsx turns imported names into getter calls in hot loops).
+const { SOLID_SPHERE } = K;
+
+// Local bindings: module-transpiling loaders (tsx) turn imported calls into getter calls in hot loops.
+const dist = distImported;
+
 const bucketOf = cellBucket;
 
 /**
