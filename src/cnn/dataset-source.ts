@@ -47,9 +47,11 @@ export function datasetSource(ds: Dataset, opts: DatasetSourceOptions = {}): Tra
   const prefetch = opts.prefetch ?? true;
   const descriptorNames = [...(opts.descriptors ?? DEFAULT_DESCRIPTOR_TARGETS)];
   let maxIndex = opts.maxIndex;
+  // The training split's table (indices and descriptors), read once when anything needs it.
+  const train = descriptorNames.length || maxIndex !== undefined || opts.trainCount !== undefined ? readSamples(ds, 'train') : null;
   if (opts.trainCount !== undefined) {
     if (maxIndex !== undefined) throw new Error('datasetSource: give maxIndex or trainCount, not both');
-    const idx = Int32Array.from(readSamples(ds, 'train').indices).sort();
+    const idx = Int32Array.from(train!.indices).sort();
     if (!(Number.isInteger(opts.trainCount) && opts.trainCount >= 1 && opts.trainCount <= idx.length)) {
       throw new DatasetError(`datasetSource: trainCount = ${opts.trainCount}; ${ds.dir} has ${idx.length} training samples`);
     }
@@ -58,8 +60,7 @@ export function datasetSource(ds: Dataset, opts: DatasetSourceOptions = {}): Tra
   const clean = opts.clean ?? false;
   let counts = { train: ds.splitCounts.train, val: ds.splitCounts.val };
   let descriptorScaling: TargetScale[] = [];
-  if (descriptorNames.length || maxIndex !== undefined) {
-    const train = readSamples(ds, 'train');
+  if (train) {
     const keep = Array.from(train.indices, (i) => maxIndex === undefined || i < maxIndex);
     if (maxIndex !== undefined) counts = { ...counts, train: keep.filter(Boolean).length };
     if (counts.train === 0) throw new DatasetError(`datasetSource: ${ds.dir} has no training samples below index ${maxIndex}`);

@@ -104,8 +104,6 @@ async function readItems(file: string, flags: LevelFlags, meta: EstimatorMeta): 
 }
 
 /** The shipped models, by name, resolved against the package root (src/cli/commands and dist/src/cli/commands sit at different depths). */
-const resolveModelDir = shippedModelDir;
-
 function fmt(x: number): string {
   const a = Math.abs(x);
   return a !== 0 && (a < 1e-3 || a >= 1e5) ? x.toExponential(3) : x.toPrecision(4);
@@ -148,7 +146,7 @@ export async function run(argv: string[]): Promise<number> {
     },
     true,
   );
-  const modelDir = resolveModelDir(requireFlag('predict', 'model', values.model as string | undefined));
+  const modelDir = shippedModelDir(requireFlag('predict', 'model', values.model as string | undefined));
   if (positionals.length === 0) throw new UserError('aggstem predict: give at least one image FILE (dm3, dm4, mrc, emd, tif, png or npy)');
   const backendPref = backendFlag('predict', values.backend as string | undefined);
   const flags: LevelFlags = { normalised: Boolean(values.normalised) };
@@ -264,8 +262,8 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   // Doubtful results are said, in the notes and the JSON (`warnings`), never left quiet.
-  const warnings = estimates.map((e, i) => [...items[i]!.prepared.notes.filter((n) => n.startsWith('WARNING')), ...outOfDistributionWarnings(meta, e)]);
-  items.forEach((it, i) => { for (const w of outOfDistributionWarnings(meta, estimates[i]!)) it.prepared.notes.push(w); });
+  items.forEach((it, i) => it.prepared.notes.push(...outOfDistributionWarnings(meta, estimates[i]!)));
+  const warnings = items.map((it) => it.prepared.notes.filter((n) => n.startsWith('WARNING')));
   const provenance = { model: resolve(modelDir), modelSha256: meta.files, modelCodeVersion: meta.codeVersion, backend: tf.getBackend(), codeVersion: codeVersion(), seed };
   if (values.json) {
     const rows = items.map((it, i) => {
