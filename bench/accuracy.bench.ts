@@ -5,7 +5,9 @@
  * is trained with the same recipe, then evaluated on a FRESH test dataset drawn with a seed nothing
  * was trained on: R² and coverage per parameter, the direct descriptor route, the θ route (draws at
  * θ̂), the perfect-θ floor (draws at the true θ), the prior-mean baseline, coverage at 12 levels,
- * and training time. An oracle row trains the same network on the noise-free images.
+ * and training time. Two oracle rows bound what the images can carry: the same network trained on
+ * the noise-free images, and on the two per-material projected thickness maps as input channels
+ * (recomputed from the samples' seeds: sample i is a pure function of (config, i)).
  *
  *   npm run bench accuracy                 # everything: hours on 2 cores; resumable (re-run continues)
  *   AGGSTEM_STUDY_DIR=runs/study AGGSTEM_STUDY_SIZES=2000,5000 npm run bench accuracy
@@ -16,12 +18,14 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { evaluateEstimator } from '../src/analysis/evaluate.js';
+import { evaluateEstimator, type EvaluateOptions } from '../src/analysis/evaluate.js';
 import { evaluationSummary, type EvaluationSummary } from '../src/analysis/summary.js';
 import { initBackend } from '../src/cnn/backend/index.js';
-import { datasetSource, disposeEstimator, loadEstimator, readEstimatorMeta, trainEstimator } from '../src/cnn/index.js';
+import { arraySource, datasetSource, disposeEstimator, loadEstimator, readEstimatorMeta, trainEstimator } from '../src/cnn/index.js';
 import { codeVersion } from '../src/cnn/estimator.js';
-import { datasetConfig, generateDataset, openDataset } from '../src/dataset/index.js';
+import { datasetConfig, generateDataset, openDataset, readSamples, type Dataset } from '../src/dataset/index.js';
+import { computeSample } from '../src/dataset/sample.js';
+import { createStemWorkspace } from '../src/stem/index.js';
 import { writeFileAtomic } from '../src/io/atomic.js';
 import { learningCurveSpec } from '../src/analysis/figures.js';
 import { vegaLiteToSvg } from '../kernel-ext/vega.js';
@@ -30,6 +34,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const dir = process.env.AGGSTEM_STUDY_DIR ?? join(root, 'runs', 'study');
 const sizes = (process.env.AGGSTEM_STUDY_SIZES ?? '2000,5000,10000,22475').split(',').map(Number);
 const oracleSize = Number(process.env.AGGSTEM_STUDY_ORACLE ?? 5000);
+const thicknessOracleSize = Number(process.env.AGGSTEM_STUDY_THICKNESS_ORACLE ?? 5000);
 const EPOCHS = 20, LR_DECAY = 0.9, SEED = 1;
 const DRAW_SAMPLES = Number(process.env.AGGSTEM_STUDY_DRAW_SAMPLES ?? 300);
 const DRAWS = 10;
@@ -63,10 +68,77 @@ async function ensureModel(dataDir: string, name: string, trainCount: number, cl
   return out;
 }
 
+/**
+ * The per-material thickness maps `[n, side, side, 2]` of samples `indices` of a dataset, recomputed
+ * with `computeSample` (pure in (config, index)); each sample's parameters are checked against the
+ * stored table so a drifted generator cannot silently feed the oracle other aggregates.
+ */
+function thicknessInputs(ds: Dataset, indices: ArrayLike<number>, params: Float64Array, label: string): Float32Array {
+  const side = ds.imageSize;
+  const P = ds.paramNames.length;
+  const out = new Float32Array(indices.length * side * side * 2);
+  const ws = createStemWorkspace();
+  const t0 = Date.now();
+  for (let k = 0; k < indices.length; k++) {
+    const r = computeSample(ds.manifest.config, indices[k]!, ws, { thickness: true });
+    ds.paramNames.forEach((nm, j) => {
+      if (r.params[nm] !== params[k * P + j]) throw new Error(`thickness oracle: sample ${indices[k]} recomputed with ${nm} = ${r.params[nm]}, the table has ${params[k * P + j]}`);
+    });
+    out.set(r.thicknessNm!, k * side * side * 2);
+    if ((k + 1) % 500 === 0) console.error(`  ${label}: thickness maps ${k + 1}/${indices.length} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  return out;
+}
+
+/** Rows `keep` of a row-major `[n, width]` array. */
+function rowsWhere(a: Float64Array, width: number, keep: boolean[]): Float64Array {
+  const out: number[] = [];
+  keep.forEach((k, i) => { if (k) for (let j = 0; j < width; j++) out.push(a[i * width + j]!); });
+  return Float64Array.from(out);
+}
+
+/** Descriptor columns of `samples` as a row-major `[n, Q]` array in `names` order. */
+function descriptorRows(samples: { descriptors: Record<string, Float64Array>; indices: Int32Array }, names: readonly string[]): Float64Array {
+  const n = samples.indices.length;
+  const out = new Float64Array(n * names.length);
+  names.forEach((d, q) => { for (let i = 0; i < n; i++) out[i * names.length + q] = samples.descriptors[d]![i]!; });
+  return out;
+}
+
+/** Trains the thickness-map oracle on the same training subset as the noisy row of that size. */
+async function ensureThicknessModel(dataDir: string, name: string, trainCount: number): Promise<string> {
+  const out = join(dir, 'models', name);
+  if (existsSync(join(out, 'aggstem-model.json'))) {
+    const m = readEstimatorMeta(out);
+    if (m.training.epochsRun >= EPOCHS || m.training.stoppedEarly) return out;
+  }
+  const ds = openDataset(dataDir);
+  const base = datasetSource(ds, { trainCount });
+  const train = readSamples(ds, 'train');
+  const keep = Array.from(train.indices, (i) => i < base.info.maxIndex!);
+  const trainIdx = train.indices.filter((_, i) => keep[i]!);
+  const trainParams = rowsWhere(train.params, ds.paramNames.length, keep);
+  const val = readSamples(ds, 'val');
+  const names = base.descriptorNames ?? [];
+  const source = arraySource({
+    paramNames: base.paramNames, scaling: base.scaling, imageSize: ds.imageSize, pixelSizeNm: ds.pixelSizeNm, channels: 2, augment: true,
+    ...(names.length ? { descriptorNames: names, descriptorScaling: base.descriptorScaling } : {}),
+    prior: ds.prior, microscope: ds.microscope,
+    train: { images: thicknessInputs(ds, trainIdx, trainParams, 'train'), params: trainParams, descriptors: rowsWhere(descriptorRows(train, names), names.length, keep) },
+    val: { images: thicknessInputs(ds, val.indices, val.params, 'val'), params: val.params, descriptors: descriptorRows(val, names) },
+  });
+  source.info = { ...source.info, dir: ds.dir, configHash: ds.manifest.configHash, maxIndex: base.info.maxIndex, augment: true, oracleInput: 'thickness maps of A and B (nm), binned like the images' };
+  console.error(`  training ${name} (${source.info.counts.train} thickness-map pairs)`);
+  const r = await trainEstimator(source, { network: 'quick', epochs: EPOCHS, lrDecay: LR_DECAY, seed: SEED, outDir: out, resume: true });
+  disposeEstimator(r.estimator);
+  return out;
+}
+
 interface StudyRow {
   model: string;
   trainImages: number;
   clean: boolean;
+  oracleInput?: 'thickness';
   epochsRun: number;
   bestEpoch: number;
   trainingSeconds: number;
@@ -74,7 +146,7 @@ interface StudyRow {
   summary: EvaluationSummary;
 }
 
-async function evaluateModel(modelDir: string, testDir: string, backend: string, clean: boolean): Promise<EvaluationSummary> {
+async function evaluateModel(modelDir: string, testDir: string, backend: string, clean: boolean, thickness = false): Promise<EvaluationSummary> {
   const cached = join(modelDir, 'study-evaluation.json');
   // An evaluation of these exact model files with these settings is reused (it is a pure function of them).
   if (existsSync(cached)) {
@@ -86,10 +158,23 @@ async function evaluateModel(modelDir: string, testDir: string, backend: string,
   const est = await loadEstimator(modelDir);
   try {
     const ds = openDataset(testDir);
-    const result = await evaluateEstimator(est, ds, { draws: DRAWS, drawSamples: DRAW_SAMPLES, seed: 0, workers: 2, ...(clean ? { images: 'clean' as const } : {}) });
+    let images: EvaluateOptions['images'] = clean ? 'clean' : 'noisy';
+    if (thickness) {
+      // Recompute the test samples' thickness maps once, then serve them by index.
+      const test = readSamples(ds, 'test');
+      const maps = thicknessInputs(ds, test.indices, test.params, 'test');
+      const at = new Map(Array.from(test.indices, (i, k) => [i, k]));
+      const frame = ds.imageSize * ds.imageSize * 2;
+      images = (idx) => {
+        const out = new Float32Array(idx.length * frame);
+        idx.forEach((i, k) => out.set(maps.subarray(at.get(i)! * frame, (at.get(i)! + 1) * frame), k * frame));
+        return out;
+      };
+    }
+    const result = await evaluateEstimator(est, ds, { draws: DRAWS, drawSamples: DRAW_SAMPLES, seed: 0, workers: 2, images });
     const s = evaluationSummary(result, {
       model: modelDir, modelSha256: est.meta.files, testData: ds.dir, testConfigHash: ds.manifest.configHash, backend, codeVersion: codeVersion(), drawSeed: '0',
-      settings: STUDY.evaluation, clean,
+      settings: STUDY.evaluation, clean, ...(thickness ? { oracleInput: 'thickness' } : {}),
     });
     writeFileAtomic(cached, JSON.stringify(s, null, 1) + '\n');
     return s;
@@ -103,21 +188,22 @@ export async function run(): Promise<object> {
   const be = await initBackend('auto');
   const trainDir = await ensureDataset('data25k', STUDY.train);
   const testDir = await ensureDataset('test-data', STUDY.test);
-  const plan: { name: string; n: number; clean: boolean }[] = [
+  const plan: { name: string; n: number; clean: boolean; thickness?: boolean }[] = [
     ...sizes.map((n) => ({ name: n >= 22475 ? 'full' : `n${n}`, n, clean: false })),
     ...(oracleSize > 0 ? [{ name: `clean-n${oracleSize}`, n: oracleSize, clean: true }] : []),
+    ...(thicknessOracleSize > 0 ? [{ name: `thickness-n${thicknessOracleSize}`, n: thicknessOracleSize, clean: false, thickness: true }] : []),
   ];
   const rows: StudyRow[] = [];
   for (const p of plan) {
-    const modelDir = await ensureModel(trainDir, p.name, p.n, p.clean);
+    const modelDir = p.thickness ? await ensureThicknessModel(trainDir, p.name, p.n) : await ensureModel(trainDir, p.name, p.n, p.clean);
     const meta = readEstimatorMeta(modelDir);
     const hist = meta.training.history;
     const trainingSeconds = hist.reduce((s, h) => s + h.seconds, 0);
     console.error(`  evaluating ${p.name}`);
     const te = Date.now();
-    const summary = await evaluateModel(modelDir, testDir, be.name, p.clean);
+    const summary = await evaluateModel(modelDir, testDir, be.name, p.clean, p.thickness);
     rows.push({
-      model: p.name, trainImages: meta.data.counts.train, clean: p.clean, epochsRun: hist.length, bestEpoch: meta.training.bestEpoch,
+      model: p.name, trainImages: meta.data.counts.train, clean: p.clean, ...(p.thickness ? { oracleInput: 'thickness' as const } : {}), epochsRun: hist.length, bestEpoch: meta.training.bestEpoch,
       trainingSeconds, imagesPerSecond: hist.reduce((s, h) => s + h.imagesPerSecond, 0) / hist.length, summary,
     });
     console.error(`  ${p.name}: evaluated in ${((Date.now() - te) / 1000).toFixed(0)} s`);

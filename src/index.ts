@@ -147,7 +147,7 @@ export {
 } from './cnn/network.js';
 export { binProbabilities, binnedCdf, binnedQuantile, binnedMoments, fitTemperature } from './cnn/posterior.js';
 export {
-  predict, predictBatch, resampleToModelGrid, fitImageToModel, posteriorCdf, type TargetSummary,
+  predict, predictBatch, predictArrays, resampleToModelGrid, fitImageToModel, posteriorCdf, type TargetSummary,
   type DescriptorEstimate, EstimatorInputError, type EstimatorImage, type ParamEstimate, type PredictOptions,
 } from './cnn/predict.js';
 export {

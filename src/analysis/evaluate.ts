@@ -6,7 +6,7 @@
 import * as aq from 'arquero';
 import { Piscina } from 'piscina';
 import type { Estimator } from '../cnn/estimator.js';
-import { posteriorCdf, predictBatch } from '../cnn/predict.js';
+import { posteriorCdf, predictArrays, predictBatch } from '../cnn/predict.js';
 import type { PitValues } from './calibration.js';
 import type { DirectDescriptorPredictions } from './routes.js';
 import { readImages, readSamples, type Dataset } from '../dataset/loader.js';
@@ -46,8 +46,12 @@ export interface EvaluateOptions {
   projections?: number;
   /** Generator deadline per drawn aggregate, ms (default 10 000). */
   deadlineMs?: number;
-  /** Which stored test images the estimator sees: `noisy` (default) or `clean` (for an oracle trained on clean images). */
-  images?: 'noisy' | 'clean';
+  /**
+   * What the estimator sees: the stored `noisy` images (default), the `clean` ones (an oracle
+   * trained on noise-free images), or a function giving model-ready channel-last inputs of the
+   * given test sample indices (oracles on other inputs, e.g. per-material thickness maps).
+   */
+  images?: 'noisy' | 'clean' | ((indices: Int32Array) => Float32Array);
   /** Progress callback: `stage` is 'predict' or 'draws'. */
   onProgress?: (done: number, total: number, stage: 'predict' | 'draws') => void;
 }
@@ -129,10 +133,15 @@ export async function evaluateEstimator(estimator: Estimator, ds: Dataset, opts:
   const chunk = 64;
   for (let s = 0; s < n; s += chunk) {
     const idx = indices.slice(s, Math.min(n, s + chunk));
-    const imgs = readImages(ds, idx, opts.images ?? 'noisy');
-    const est = await predictBatch(estimator, Array.from(idx, (_, k) => ({
-      data: imgs.subarray(k * side * side, (k + 1) * side * side), widthPx: side, heightPx: side, pixelSizeNm: ds.pixelSizeNm,
-    })));
+    const inputs = opts.images;
+    const est = typeof inputs === 'function'
+      ? await predictArrays(estimator, inputs(idx), idx.length)
+      : await (async () => {
+        const imgs = readImages(ds, idx, inputs ?? 'noisy');
+        return predictBatch(estimator, Array.from(idx, (_, k) => ({
+          data: imgs.subarray(k * side * side, (k + 1) * side * side), widthPx: side, heightPx: side, pixelSizeNm: ds.pixelSizeNm,
+        })));
+      })();
     est.forEach((e, k) => {
       const i = s + k;
       for (let j = 0; j < P; j++) {

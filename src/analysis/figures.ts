@@ -186,19 +186,21 @@ export interface LearningCurvePoint {
   model: string;
   trainImages: number;
   clean: boolean;
+  /** What an oracle row saw instead of noisy images (`clean` rows say so through `clean`). */
+  oracleInput?: 'thickness';
   summary: { parameters: Record<string, Record<string, number>>; descriptors: Record<string, Record<string, number>> };
 }
 
 /**
  * Learning curves of the accuracy study: R² per parameter against training images (log axis), and
  * the imaged aggregate's cnHet median relative error by route with the baseline and perfect-θ floor
- * as rules. Oracle (clean-image) points are drawn as open symbols.
+ * as rules. Oracle points (noise-free images, per-material thickness maps) get their own symbols.
  */
 export function learningCurveSpec(points: readonly LearningCurvePoint[]): VegaLiteSpec {
   const r2: Record<string, unknown>[] = [];
   const cn: Record<string, unknown>[] = [];
   for (const p of points) {
-    const kind = p.clean ? 'oracle (noise-free images)' : 'noisy images';
+    const kind = p.oracleInput === 'thickness' ? 'oracle (thickness maps A, B)' : p.clean ? 'oracle (noise-free images)' : 'noisy images';
     for (const [name, v] of Object.entries(p.summary.parameters)) r2.push({ trainImages: p.trainImages, parameter: name, r2: v.r2, kind });
     const d = p.summary.descriptors.cnHet;
     if (d) {
@@ -209,7 +211,7 @@ export function learningCurveSpec(points: readonly LearningCurvePoint[]): VegaLi
     }
   }
   const x = { field: 'trainImages', type: 'quantitative', scale: { type: 'log' }, title: 'training images' };
-  const shape = { field: 'kind', type: 'nominal', title: null, scale: { domain: ['noisy images', 'oracle (noise-free images)'], range: ['circle', 'square'] } };
+  const shape = { field: 'kind', type: 'nominal', title: null, scale: { domain: ['noisy images', 'oracle (noise-free images)', 'oracle (thickness maps A, B)'], range: ['circle', 'square', 'diamond'] } };
   return {
     $schema: SCHEMA,
     title: 'Accuracy study: learning curves on a fresh test set',

@@ -42,10 +42,11 @@ export interface BatchTensors {
 
 export function batchTensors(source: TrainingSource, spec: NetworkSpec, t: InputTransform, b: TrainingBatch): BatchTensors {
   const side = source.imageSize;
+  const C = source.channels ?? 1;
   const P = source.paramNames.length;
   const Q = source.descriptorNames?.length ?? 0;
-  if (b.images.length !== b.size * side * side || b.params.length !== b.size * P || (Q > 0 && b.descriptors?.length !== b.size * Q)) {
-    throw new Error(`training batch shape: ${b.images.length} image values / ${b.params.length} parameter values / ${b.descriptors?.length ?? 0} descriptor values for ${b.size} samples of ${side}×${side} px, ${P} parameters and ${Q} descriptors`);
+  if (b.images.length !== b.size * side * side * C || b.params.length !== b.size * P || (Q > 0 && b.descriptors?.length !== b.size * Q)) {
+    throw new Error(`training batch shape: ${b.images.length} image values / ${b.params.length} parameter values / ${b.descriptors?.length ?? 0} descriptor values for ${b.size} samples of ${side}×${side} px × ${C} channels, ${P} parameters and ${Q} descriptors`);
   }
   const T = P + Q;
   const scales = [...source.scaling, ...(source.descriptorScaling ?? [])];
@@ -58,7 +59,7 @@ export function batchTensors(source: TrainingSource, spec: NetworkSpec, t: Input
       if (!mask[i * T + j]) throw new RangeError(`training batch: ${source.paramNames[j]} = ${b.params[i * P + j]} (row ${i}) cannot be scaled; expected a finite number inside the prior's scale`);
     }
   }
-  const xs = tf.tensor4d(applyInputTransform(t, b.images), [b.size, side, side, 1]);
+  const xs = tf.tensor4d(applyInputTransform(t, b.images), [b.size, side, side, C]);
   const ys = tf.tensor2d(y, [b.size, T]);
   let onehot: tf.Tensor2D | undefined;
   if (spec.head?.kind === 'binned') {

@@ -58,6 +58,7 @@ export {
 export {
   predict,
   predictBatch,
+  predictArrays,
   resampleToModelGrid,
   fitImageToModel,
   estimatesFromScaled,

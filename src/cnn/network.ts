@@ -41,6 +41,11 @@ export interface NetworkSpec {
   nDescriptors?: number;
   /** The posterior head (default `{ kind: 'gaussian' }`, the format of models trained before heads existed). */
   head?: HeadSpec;
+  /**
+   * Input channels (default 1, an image). More channels are for oracles that see what a microscope
+   * cannot record, e.g. the two per-material thickness maps (docs/accuracy.md).
+   */
+  inputChannels?: number;
 }
 
 /** Which posterior the network outputs per target. */
@@ -108,6 +113,9 @@ export function validateNetworkSpec(x: unknown, where = 'network'): NetworkSpec 
       throw new Error(`${where}.head.kind = ${JSON.stringify(h.kind)}; expected "binned" or "gaussian"`);
     }
   }
+  if (s.inputChannels !== undefined && !(Number.isInteger(s.inputChannels) && s.inputChannels >= 1 && s.inputChannels <= 16)) {
+    throw new Error(`${where}.inputChannels = ${JSON.stringify(s.inputChannels)}; expected an integer in [1, 16]`);
+  }
   const down = s.stemStride! * 2 ** s.stageFilters.length;
   if (s.inputSize! < down) throw new Error(`${where}.inputSize = ${s.inputSize} is smaller than the network's total stride ${down}`);
   return s as NetworkSpec;
@@ -131,7 +139,7 @@ export function buildNetwork(spec: NetworkSpec, seed: Seed): tf.LayersModel {
       .conv2d({ filters, kernelSize: kernel, strides, padding: 'same', useBias: !spec.batchNorm, kernelInitializer: he() })
       .apply(x) as tf.SymbolicTensor;
 
-  const input = tf.input({ shape: [spec.inputSize, spec.inputSize, 1], name: 'image' });
+  const input = tf.input({ shape: [spec.inputSize, spec.inputSize, spec.inputChannels ?? 1], name: 'image' });
   let x = relu(bn(conv(input, spec.stemFilters, spec.stemKernel, spec.stemStride)));
   let channels = spec.stemFilters;
   for (const filters of spec.stageFilters) {

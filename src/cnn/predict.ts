@@ -251,7 +251,9 @@ function normalCdf(z: number): number {
  * pixel size (see `estimator.meta.input`) unless `resample: true`; the error names both values.
  */
 export async function predictBatch(estimator: Estimator, images: EstimatorImage[], opts: PredictOptions = {}): Promise<ParamEstimate[]> {
-  const { meta, model } = estimator;
+  const { meta } = estimator;
+  const C = meta.network.inputChannels ?? 1;
+  if (C !== 1) throw new EstimatorInputError(`predict: this model takes ${C}-channel input (an oracle trained on quantities a microscope does not record, see its data record), not an image; use predictArrays`);
   const size = meta.input.sizePx;
   const pix = size * size;
   const batch = opts.batchSize ?? 32;
@@ -264,24 +266,53 @@ export async function predictBatch(estimator: Estimator, images: EstimatorImage[
       const where = images.length > 1 ? `predict (image ${start + k})` : 'predict';
       buf.set(applyInputTransform(meta.input.transform, fitImageToModel(meta, img, opts, where)), k * pix);
     });
-    if (meta.network.head?.kind === 'binned') {
-      const outT = tf.tidy(() => model.predict(tf.tensor4d(buf, [chunk.length, size, size, 1])) as tf.Tensor);
-      const logits = await outT.data();
-      outT.dispose();
-      results.push(...estimatesFromLogits(meta, logits));
-      continue;
-    }
-    const [meanT, logVarT] = tf.tidy(() => {
-      const out = model.predict(tf.tensor4d(buf, [chunk.length, size, size, 1])) as tf.Tensor;
-      const { mean, logVar } = splitOutput(meta.network, out);
-      return [mean, logVar];
-    });
-    const [m, lv] = await Promise.all([meanT.data(), logVarT.data()]);
-    meanT.dispose();
-    logVarT.dispose();
-    results.push(...estimatesFromScaled(meta, m, lv));
+    results.push(...(await runNetwork(estimator, buf, chunk.length)));
   }
   return results;
+}
+
+/**
+ * Predicts from model-ready arrays: `count` inputs of `[size, size, C]` (channel-last, C = the
+ * network's `inputChannels`), at the model's size and pixel size, before the input transform. For
+ * oracle models whose inputs are not images (docs/accuracy.md) and for callers that prepared images
+ * themselves; images from a microscope go through {@link predictBatch}.
+ */
+export async function predictArrays(estimator: Estimator, data: Float32Array, count: number, opts: { batchSize?: number } = {}): Promise<ParamEstimate[]> {
+  const { meta } = estimator;
+  const size = meta.input.sizePx;
+  const pix = size * size * (meta.network.inputChannels ?? 1);
+  if (!(Number.isInteger(count) && count >= 0) || data.length !== count * pix) {
+    throw new EstimatorInputError(`predictArrays: ${data.length} values for ${count} inputs; expected ${count} × ${size} × ${size} × ${meta.network.inputChannels ?? 1}`);
+  }
+  const batch = opts.batchSize ?? 32;
+  const results: ParamEstimate[] = [];
+  for (let start = 0; start < count; start += batch) {
+    const n = Math.min(batch, count - start);
+    results.push(...(await runNetwork(estimator, applyInputTransform(meta.input.transform, data.subarray(start * pix, (start + n) * pix)), n)));
+  }
+  return results;
+}
+
+/** The network on `count` transformed inputs → estimates. */
+async function runNetwork(estimator: Estimator, buf: Float32Array, count: number): Promise<ParamEstimate[]> {
+  const { meta, model } = estimator;
+  const size = meta.input.sizePx;
+  const shape: [number, number, number, number] = [count, size, size, meta.network.inputChannels ?? 1];
+  if (meta.network.head?.kind === 'binned') {
+    const outT = tf.tidy(() => model.predict(tf.tensor4d(buf, shape)) as tf.Tensor);
+    const logits = await outT.data();
+    outT.dispose();
+    return estimatesFromLogits(meta, logits);
+  }
+  const [meanT, logVarT] = tf.tidy(() => {
+    const out = model.predict(tf.tensor4d(buf, shape)) as tf.Tensor;
+    const { mean, logVar } = splitOutput(meta.network, out);
+    return [mean, logVar];
+  });
+  const [m, lv] = await Promise.all([meanT.data(), logVarT.data()]);
+  meanT.dispose();
+  logVarT.dispose();
+  return estimatesFromScaled(meta, m, lv);
 }
 
 /** Predicts the model parameters of one image: mean ± sd per parameter, raw and scaled units. */

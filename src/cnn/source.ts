@@ -6,11 +6,12 @@
 import type { ModelPrior } from '../model/params.js';
 import type { ModelParamName } from '../model/types.js';
 import type { MicroscopeConfig } from '../stem/config.js';
+import { d4Transform } from '../dataset/augment.js';
 import { randomStream, shuffleInPlace, type Seed } from '../random/index.js';
 import type { ParamScaling } from './scaling.js';
 import type { TargetScale } from './targets.js';
 
-/** One mini-batch: images `[size, side, side]` row-major and raw parameters `[size, P]`. */
+/** One mini-batch: images `[size, side, side]` row-major (`[size, side, side, C]` with C channels) and raw parameters `[size, P]`. */
 export interface TrainingBatch {
   images: Float32Array;
   params: Float64Array;
@@ -44,6 +45,8 @@ export interface TrainingSourceInfo {
   maxIndex?: number;
   /** Trained on the noise-free images (an oracle, not a usable estimator for real images). */
   clean?: boolean;
+  /** An oracle's input other than images, in words (e.g. per-material thickness maps). */
+  oracleInput?: string;
 }
 
 /** A stream of training and validation batches plus what the network needs to know about them. */
@@ -58,6 +61,8 @@ export interface TrainingSource {
   descriptorScaling?: TargetScale[];
   /** Side of the square input images, px. */
   imageSize: number;
+  /** Channels per pixel, interleaved (default 1: an image; 2 for the thickness-map oracle). */
+  channels?: number;
   /** Pixel size of the input images, nm. */
   pixelSizeNm: number;
   info: TrainingSourceInfo;
@@ -71,7 +76,7 @@ export interface TrainingSource {
 
 /** Images and raw parameters held in memory. */
 export interface ArraySplit {
-  /** `[n, side, side]` row-major. */
+  /** `[n, side, side]` row-major (`[n, side, side, C]` with `channels: C`). */
   images: Float32Array;
   /** `[n, P]` raw parameter values, columns in `paramNames` order. */
   params: ArrayLike<number>;
@@ -81,7 +86,13 @@ export interface ArraySplit {
 
 /**
  * A {@link TrainingSource} over in-memory arrays. Training batches are reshuffled every epoch with
- * a stream derived from (seed, epoch); validation batches keep their order. No augmentation.
+ * a stream derived from (seed, epoch); validation batches keep their order. With `augment: true`
+ * every training image gets one of the 8 symmetries of the square (the same for all its channels),
+ * drawn from (seed, epoch) like the dataset loader's; validation images are never augmented.
+ *
+ * @example
+ * const src = arraySource({ paramNames, scaling, imageSize: 64, pixelSizeNm: 1.6, channels: 2,
+ *   train: { images: thickness, params }, augment: true });
  */
 export function arraySource(opts: {
   paramNames: ModelParamName[];
@@ -94,8 +105,14 @@ export function arraySource(opts: {
   microscope?: MicroscopeConfig;
   descriptorNames?: string[];
   descriptorScaling?: TargetScale[];
+  /** Channels per pixel, interleaved (default 1). */
+  channels?: number;
+  /** D4-augment training images (default false). */
+  augment?: boolean;
 }): TrainingSource {
   const { paramNames, scaling, imageSize } = opts;
+  const channels = opts.channels ?? 1;
+  if (!(Number.isInteger(channels) && channels >= 1 && channels <= 16)) throw new RangeError(`arraySource: channels = ${channels}; expected an integer in [1, 16]`);
   const p = paramNames.length;
   const dNames = opts.descriptorNames ?? [];
   const q = dNames.length;
@@ -105,11 +122,11 @@ export function arraySource(opts: {
   if (scaling.length !== p || scaling.some((s, j) => s.name !== paramNames[j])) {
     throw new Error(`arraySource: scaling names [${scaling.map((s) => s.name).join(', ')}] do not match paramNames [${paramNames.join(', ')}]`);
   }
-  const pix = imageSize * imageSize;
+  const pix = imageSize * imageSize * channels;
   const count = (name: string, s: ArraySplit | undefined): number => {
     if (!s) return 0;
     const n = s.images.length / pix;
-    if (!Number.isInteger(n)) throw new RangeError(`arraySource: ${name}.images has ${s.images.length} values, not a multiple of ${imageSize}×${imageSize}`);
+    if (!Number.isInteger(n)) throw new RangeError(`arraySource: ${name}.images has ${s.images.length} values, not a multiple of ${imageSize}×${imageSize}×${channels}`);
     if (s.params.length !== n * p) throw new RangeError(`arraySource: ${name}.params has ${s.params.length} values, expected ${n} × ${p}`);
     if (q && s.descriptors?.length !== n * q) throw new RangeError(`arraySource: ${name}.descriptors has ${s.descriptors?.length ?? 0} values, expected ${n} × ${q}`);
     return n;
@@ -123,7 +140,9 @@ export function arraySource(opts: {
     const n = split === 'train' ? nTrain : nVal;
     if (!data || n === 0) return;
     const order = Int32Array.from({ length: n }, (_, i) => i);
-    if (split === 'train') shuffleInPlace(randomStream(seed, 'array-source', 'epoch', epoch), order);
+    const rng = randomStream(seed, 'array-source', 'epoch', epoch);
+    if (split === 'train') shuffleInPlace(rng, order);
+    const augment = split === 'train' && (opts.augment ?? false);
     for (let start = 0; start < n; start += batchSize) {
       const size = Math.min(batchSize, n - start);
       const images = new Float32Array(size * pix);
@@ -131,7 +150,9 @@ export function arraySource(opts: {
       const descriptors = new Float64Array(size * q);
       for (let b = 0; b < size; b++) {
         const i = order[start + b]!;
-        images.set(data.images.subarray(i * pix, (i + 1) * pix), b * pix);
+        const src = data.images.subarray(i * pix, (i + 1) * pix);
+        if (augment) d4Channels(src, imageSize, channels, rng.uint32() & 7, images.subarray(b * pix, (b + 1) * pix));
+        else images.set(src, b * pix);
         for (let j = 0; j < p; j++) params[b * p + j] = data.params[i * p + j]!;
         for (let j = 0; j < q; j++) descriptors[b * q + j] = data.descriptors![i * q + j]!;
       }
@@ -142,9 +163,24 @@ export function arraySource(opts: {
     paramNames,
     scaling,
     imageSize,
+    ...(channels > 1 ? { channels } : {}),
     pixelSizeNm: opts.pixelSizeNm,
     ...(q ? { descriptorNames: [...dNames], descriptorScaling: opts.descriptorScaling } : {}),
     info: { kind: 'arrays', prior: opts.prior, microscope: opts.microscope, counts: { train: nTrain, val: nVal } },
     batches: (split, o) => gen(split, o.batchSize, o.epoch, o.seed),
   };
+}
+
+/** The D4 transform `t` of an interleaved `[n, n, C]` image, the same for every channel. */
+function d4Channels(src: Float32Array, n: number, C: number, t: number, out: Float32Array): void {
+  if (C === 1) {
+    d4Transform(src, n, t, out);
+    return;
+  }
+  const plane = new Float32Array(n * n), moved = new Float32Array(n * n);
+  for (let c = 0; c < C; c++) {
+    for (let i = 0; i < n * n; i++) plane[i] = src[i * C + c]!;
+    d4Transform(plane, n, t, moved);
+    for (let i = 0; i < n * n; i++) out[i * C + c] = moved[i]!;
+  }
 }

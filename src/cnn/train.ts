@@ -150,10 +150,11 @@ export async function trainEstimator(source: TrainingSource, opts: TrainOptions 
     ...networkSpec(name, source.imageSize, P),
     ...(Q ? { nDescriptors: Q } : {}),
     ...(head.kind === 'binned' ? { head } : {}),
+    ...((source.channels ?? 1) > 1 ? { inputChannels: source.channels } : {}),
   });
   const spec = validateNetworkSpec(typeof net === 'string' ? fromPreset(net) : net);
-  if (spec.inputSize !== source.imageSize || spec.nParams !== P || (spec.nDescriptors ?? 0) !== Q) {
-    throw new TrainConfigError(`trainEstimator: network is for ${spec.inputSize} px / ${spec.nParams} parameters / ${spec.nDescriptors ?? 0} descriptors but the data has ${source.imageSize} px / ${P} parameters / ${Q} descriptors`);
+  if (spec.inputSize !== source.imageSize || spec.nParams !== P || (spec.nDescriptors ?? 0) !== Q || (spec.inputChannels ?? 1) !== (source.channels ?? 1)) {
+    throw new TrainConfigError(`trainEstimator: network is for ${spec.inputSize} px × ${spec.inputChannels ?? 1} channels / ${spec.nParams} parameters / ${spec.nDescriptors ?? 0} descriptors but the data has ${source.imageSize} px × ${source.channels ?? 1} channels / ${P} parameters / ${Q} descriptors`);
   }
   const binned = spec.head?.kind === 'binned';
   const T = targetCount(spec);

@@ -32,6 +32,17 @@ export interface SampleResult {
   clean: Float32Array;
   /** Stored (binned) noisy normalised intensity `(S − offset)/(g N0)`. */
   noisy: Float32Array;
+  /**
+   * With `{ thickness: true }` only: the projected thickness of A and B, nm, binned like the images
+   * and interleaved `[side, side, 2]` (A then B per pixel): the input of the thickness-map oracle.
+   */
+  thicknessNm?: Float32Array;
+}
+
+/** Options of {@link computeSample}. */
+export interface ComputeSampleOptions {
+  /** Also return the per-material thickness maps (`thicknessNm`). Does not change anything else. */
+  thickness?: boolean;
 }
 
 /** The stream of draw `attempt` of a sample: the sample's own stream first, then `(…, "retry", k)`. */
@@ -46,7 +57,7 @@ function attemptStream(sample: RandomStream, attempt: number): RandomStream {
  * generator gives up or the aggregate does not fit the field of view. `workspace` only reuses the
  * simulator's scratch buffers (faster; the result is the same with or without it).
  */
-export function computeSample(config: DatasetConfig, index: number, workspace?: StemWorkspace): SampleResult {
+export function computeSample(config: DatasetConfig, index: number, workspace?: StemWorkspace, opts: ComputeSampleOptions = {}): SampleResult {
   const sample = randomStream(config.seed, 'sample', index);
   const side = config.microscope.widthPx / config.binning;
   const rejected: SampleResult['rejected'] = [];
@@ -82,6 +93,7 @@ export function computeSample(config: DatasetConfig, index: number, workspace?: 
       rejected,
       clean: binImage(image.clean, widthPx, heightPx, config.binning),
       noisy: binImage(image.noisy, widthPx, heightPx, config.binning),
+      ...(opts.thickness ? { thicknessNm: interleave(binImage(image.thicknessANm, widthPx, heightPx, config.binning), binImage(image.thicknessBNm, widthPx, heightPx, config.binning)) } : {}),
     };
   }
   const descriptors: Record<string, number> = {};
@@ -95,7 +107,14 @@ export function computeSample(config: DatasetConfig, index: number, workspace?: 
     rejected,
     clean: new Float32Array(side * side),
     noisy: new Float32Array(side * side),
+    ...(opts.thickness ? { thicknessNm: new Float32Array(2 * side * side) } : {}),
   };
+}
+
+function interleave(a: Float32Array, b: Float32Array): Float32Array {
+  const out = new Float32Array(2 * a.length);
+  for (let i = 0; i < a.length; i++) (out[2 * i] = a[i]!), (out[2 * i + 1] = b[i]!);
+  return out;
 }
 
 export { binImage } from '../image/bin.js';
