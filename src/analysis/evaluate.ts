@@ -12,7 +12,7 @@ import type { DirectDescriptorPredictions } from './routes.js';
 import { readImages, readSamples, type Dataset } from '../dataset/loader.js';
 import { descriptorColumn } from '../dataset/table.js';
 import { DESCRIPTOR_INFO, DESCRIPTOR_NAMES } from '../descriptors/index.js';
-import { paramsFromEstimate, priorCentre } from '../model/theta.js';
+import { paramsFromEstimate, priorCentre, thetaToVector } from '../model/theta.js';
 import type { ModelParams } from '../model/types.js';
 import type { Seed } from '../random/index.js';
 import { drawDescriptors, drawKeys, type DrawTask } from './draws.js';
@@ -165,7 +165,7 @@ export async function evaluateEstimator(estimator: Estimator, ds: Dataset, opts:
     opts.onProgress?.(Math.min(n, s + chunk), n, 'predict');
   }
   const baselineParams = priorCentre(ds.prior);
-  const baseline = Float64Array.from(names, (nm) => baselineParams[nm]);
+  const baseline = thetaToVector(baselineParams, names);
 
   // Draws: per sample one task at θ̂ and one at θ with the same keys, plus the baseline.
   const tasks: DrawTask[] = [];
@@ -177,7 +177,7 @@ export async function evaluateEstimator(estimator: Estimator, ds: Dataset, opts:
     // Keep every varying parameter of the dataset at its true value (the estimator may not predict all).
     dsNames.forEach((nm, j) => { if (!names.includes(nm)) thetaTrue[nm] = samples.params[i * Pds + j]!; });
     const thetaHat = paramsFromEstimate(ds.prior, names, mean.subarray(i * P, (i + 1) * P));
-    dsNames.forEach((nm) => { if (!names.includes(nm)) thetaHat[nm] = thetaTrue[nm]; });
+    dsNames.forEach((nm) => { if (!names.includes(nm)) thetaHat[nm] = thetaTrue[nm]!; });
     tasks.push({ params: thetaHat, keys, projections, deadlineMs, attempts: 3 });
     tasks.push({ params: thetaTrue, keys, projections, deadlineMs, attempts: 3 });
   }

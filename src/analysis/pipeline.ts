@@ -45,6 +45,7 @@ export interface PipelineConfig {
 export const PIPELINE_DEFAULTS = {
   quick: { epochs: 20, draws: 20, maxSamples: 200 },
   paper: { epochs: 40, draws: 20, maxSamples: 1000 },
+  dfsp: { epochs: 20, draws: 10, maxSamples: 100 },
   small: { count: 240, epochs: 4, draws: 4, maxSamples: 40 },
 } as const;
 

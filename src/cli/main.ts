@@ -19,13 +19,13 @@ export const COMMANDS: Record<string, CommandEntry> = {
   generate: { summary: 'draw aggregates from the 3D model', usage: 'aggstem generate --params <file|preset> --count N --seed S --out aggregates.jsonl' },
   describe: { summary: 'structural descriptors of aggregates', usage: 'aggstem describe aggregates.jsonl --out descriptors.csv [--projections K] [--hull-points M] [--seed S] [--quiet]' },
   simulate: { summary: 'HAADF-STEM images of aggregates', usage: 'aggstem simulate aggregates.jsonl --microscope <file|preset> --seed S --out DIR' },
-  dataset: { summary: 'training dataset (parallel, resumable, shardable)', usage: 'aggstem dataset --preset quick|paper [--count N] [--seed S] [--shard i/n] [--workers k] --out DIR' },
+  dataset: { summary: 'training dataset (parallel, resumable, shardable)', usage: 'aggstem dataset --preset quick|paper|dfsp [--count N] [--seed S] [--shard i/n] [--workers k] --out DIR' },
   train: { summary: 'train the CNN estimator', usage: 'aggstem train --data DIR --out MODEL [--epochs E] [--backend auto|tensorflow|wasm|cpu]' },
   predict: { summary: 'predict model parameters from images', usage: 'aggstem predict --model MODEL FILE... [--json]' },
   evaluate: { summary: 'error analysis on a test dataset', usage: 'aggstem evaluate --model MODEL --data DIR --out REPORT' },
   inspect: { summary: 'read a microscope image file and print its facts', usage: 'aggstem inspect FILE [--json]' },
   bench: { summary: 'benchmarks', usage: 'aggstem bench generate|descriptors|simulate|io|dataset|train|estimator [--json]' },
-  pipeline: { summary: 'dataset → training → evaluation → report', usage: 'aggstem pipeline --preset quick|paper --out DIR' },
+  pipeline: { summary: 'dataset → training → evaluation → report', usage: 'aggstem pipeline --preset quick|paper|dfsp --out DIR' },
 };
 
 function version(): string {

@@ -4,7 +4,7 @@
  * errors before any work starts; the config hash that ties shards, resumes and merges together.
  */
 import { readFileSync } from 'node:fs';
-import { DEFAULT_PRIOR, QUICK_PRIOR, validateModelPrior, varyingParams, type ModelPrior } from '../model/params.js';
+import { DEFAULT_PRIOR, DFSP_PRIOR, QUICK_PRIOR, validateModelPrior, varyingParams, type ModelPrior } from '../model/params.js';
 import type { ModelParamName } from '../model/types.js';
 import type { Seed } from '../random/index.js';
 import { microscopePreset, resolveMicroscopeConfig, validateMicroscopeConfig, type MicroscopeConfig, type MicroscopeConfigInput } from '../stem/config.js';
@@ -14,7 +14,7 @@ import { DEFAULT_SPLIT_FRACTIONS, validateSplitFractions, type SplitFractions } 
 import type { RegionAxis } from './redraws.js';
 
 /** Names of the built-in dataset presets. */
-export type DatasetPresetName = 'quick' | 'paper';
+export type DatasetPresetName = 'quick' | 'paper' | 'dfsp';
 
 /**
  * Everything that determines a dataset's bytes. Sample i is a pure function of (this config, i);
@@ -100,6 +100,19 @@ export const DATASET_PRESETS: Readonly<Record<DatasetPresetName, Readonly<Datase
     prior: DEFAULT_PRIOR,
     microscope: microscopePreset('paper'),
     binning: 2,
+    split: { ...DEFAULT_SPLIT_FRACTIONS },
+    maxRedraws: 100,
+    descriptorProjections: 16,
+    generatorDeadlineMs: 60_000,
+  }),
+  dfsp: Object.freeze({
+    preset: 'dfsp',
+    seed: 1,
+    count: 2000,
+    shardSize: 100,
+    prior: DFSP_PRIOR,
+    microscope: microscopePreset('dfsp'),
+    binning: 4,
     split: { ...DEFAULT_SPLIT_FRACTIONS },
     maxRedraws: 100,
     descriptorProjections: 16,

@@ -11,6 +11,7 @@ import { writeFileAtomic } from '../io/atomic.js';
 import { openNpyStack, type NpyStackWriter } from '../io/npy.js';
 import { DESCRIPTOR_NAMES } from '../descriptors/index.js';
 import { varyingParams } from '../model/params.js';
+import { paramNamesOf } from '../model/types.js';
 import { createStemWorkspace } from '../stem/index.js';
 import { datasetConfigHash, regionAxes, storedImageSize, storedPixelSizeNm, validateDatasetConfig, type DatasetConfig } from './config.js';
 import { DatasetError } from './errors.js';
@@ -176,7 +177,7 @@ class ShardWriter {
   /** Commits the three files (each atomically) and returns the manifest entry with their checksums. */
   commit(code: string): ShardEntry {
     if (this.rows.length !== this.count) throw new Error(`shard ${this.index}: ${this.rows.length} of ${this.count} samples written`);
-    writeFileAtomic(join(this.dir, this.files.table), encodeShardTable(this.rows, DESCRIPTOR_NAMES));
+    writeFileAtomic(join(this.dir, this.files.table), encodeShardTable(this.rows, DESCRIPTOR_NAMES, paramNamesOf(this.config.prior)));
     this.clean.commit();
     this.noisy.commit();
     const entry = (name: string) => ({ name, ...sha256File(join(this.dir, name)) });
@@ -224,7 +225,7 @@ export function newManifest(config: DatasetConfig): DatasetManifest {
     },
     paramNames: varyingParams(config.prior),
     descriptorNames: [...DESCRIPTOR_NAMES],
-    columns: tableColumns(DESCRIPTOR_NAMES),
+    columns: tableColumns(DESCRIPTOR_NAMES, paramNamesOf(config.prior)),
     shards: [],
     totals: { samples: 0, failures: 0, splits: { train: 0, val: 0, test: 0 }, redraws: emptyRedrawCounts(), attempts: 0, redrawRate: 0 },
     regions: {},

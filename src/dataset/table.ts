@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import * as aq from 'arquero';
-import { MODEL_PARAM_NAMES } from '../model/types.js';
+import { ALL_PARAM_NAMES, MODEL_PARAM_NAMES } from '../model/types.js';
 import { DatasetError } from './errors.js';
 
 /** Leading columns of every shard table, before the parameters and descriptors. */
@@ -16,12 +16,15 @@ export const TABLE_ID_COLUMNS = ['index', 'seedKey', 'split', 'status', 'redraws
  * name (`nParticles` is both the parameter N and the counted particles).
  */
 export function descriptorColumn(name: string): string {
-  return (MODEL_PARAM_NAMES as readonly string[]).includes(name) ? `${name}Measured` : name;
+  return (ALL_PARAM_NAMES as readonly string[]).includes(name) ? `${name}Measured` : name;
 }
 
-/** Column order of a shard table: ids, all model parameters (canonical order), descriptors. */
-export function tableColumns(descriptorNames: readonly string[]): string[] {
-  return [...TABLE_ID_COLUMNS, ...MODEL_PARAM_NAMES, ...descriptorNames.map(descriptorColumn)];
+/**
+ * Column order of a shard table: ids, the model parameters (canonical order: the core ones, then
+ * the morphology ones the dataset's prior uses, `paramNamesOf(prior)`), descriptors.
+ */
+export function tableColumns(descriptorNames: readonly string[], paramNames: readonly string[] = MODEL_PARAM_NAMES): string[] {
+  return [...TABLE_ID_COLUMNS, ...paramNames, ...descriptorNames.map(descriptorColumn)];
 }
 
 /** One row of a shard table. */
@@ -54,9 +57,9 @@ function parseNumber(s: string): number {
 }
 
 /** Encodes rows (in the given order) as CSV text with {@link tableColumns} columns. */
-export function encodeShardTable(rows: readonly SampleRow[], descriptorNames: readonly string[]): string {
+export function encodeShardTable(rows: readonly SampleRow[], descriptorNames: readonly string[], paramNames: readonly string[] = MODEL_PARAM_NAMES): string {
   const cols: Record<string, unknown[]> = {};
-  const names = tableColumns(descriptorNames);
+  const names = tableColumns(descriptorNames, paramNames);
   for (const n of names) cols[n] = new Array(rows.length);
   rows.forEach((r, i) => {
     cols.index![i] = r.index;
@@ -66,7 +69,7 @@ export function encodeShardTable(rows: readonly SampleRow[], descriptorNames: re
     cols.redraws![i] = r.redrawsGeneration + r.redrawsNotFit;
     cols.redrawsGeneration![i] = r.redrawsGeneration;
     cols.redrawsNotFit![i] = r.redrawsNotFit;
-    for (const p of MODEL_PARAM_NAMES) cols[p]![i] = r.params[p] ?? NaN;
+    for (const p of paramNames) cols[p]![i] = r.params[p] ?? NaN;
     for (const d of descriptorNames) cols[descriptorColumn(d)]![i] = r.descriptors[d] ?? NaN;
   });
   const format: Record<string, (v: unknown) => string> = {};

@@ -12,6 +12,12 @@ import type { ModelParams } from './types.js';
 // Constants as local bindings (tsx turns imported names into getter calls in hot loops).
 const { PAIRS_PER_MERGE, SOLID_SPHERE } = K;
 
+/** `total` split into `parts` near-equal positive sizes (the first `total mod parts` one larger). */
+function evenSizes(total: number, parts: number): number[] {
+  const base = Math.floor(total / parts), extra = total % parts;
+  return Array.from({ length: parts }, (_, k) => base + (k < extra ? 1 : 0));
+}
+
 /** Thrown inside a construction when the wall-clock deadline has passed. */
 export class DeadlineExceeded extends Error {}
 
@@ -31,6 +37,16 @@ export class Builder {
   /** Sub-cluster block of each particle position: blocks are contiguous position ranges. */
   readonly blockStart: Int32Array;
   readonly nBlocks: number;
+  /** Per block: 1/Df, kf, reference radius a and mean weight w̄ of its particle–cluster growth. */
+  readonly blockInvDf: Float64Array;
+  readonly blockKf: Float64Array;
+  readonly blockA: Float64Array;
+  readonly blockWbar: Float64Array;
+  /**
+   * Domain mode (`domainSizeB` > 0): B domains are separate blocks, and two pure-B clusters never
+   * pair while any cluster holds A (domains co-aggregate with the A network, not with each other).
+   */
+  readonly domains: boolean;
 
   // Clusters (ids 0..nBlocks): linked lists and measured statistics.
   readonly next: Int32Array;
@@ -78,6 +94,9 @@ export class Builder {
   readonly eps: number;
   readonly seg: number;
 
+  /** First block of the B domains (domain mode; nBlocks otherwise). */
+  firstDomainBlock = 0;
+
   clamps = 0;
   attempts = 0;
   stage = 'setup';
@@ -100,20 +119,12 @@ export class Builder {
     for (let k = 0; k < nA; k++) rA[k] = lognormal(rng, p.radiusMedianA, p.radiusSigmaA, { lo: p.radiusMedianA / p.radiusSigmaA ** 2, hi: p.radiusMedianA * p.radiusSigmaA ** 2 });
     for (let k = 0; k < nB; k++) rB[k] = lognormal(rng, p.radiusMedianB, p.radiusSigmaB, { lo: p.radiusMedianB / p.radiusSigmaB ** 2, hi: p.radiusMedianB * p.radiusSigmaB ** 2 });
 
-    // Labels sorted over positions (A first), each position pinned with probability s, the
-    // unpinned labels shuffled among themselves: exact composition, purity rising with s.
-    const labels = new Uint8Array(n);
-    labels.fill(1, nA);
-    const free: number[] = [];
-    for (let q = 0; q < n; q++) if (!(rng.double() < this.seg)) free.push(q);
-    const freeLabels = free.map((q) => labels[q]!);
-    shuffleInPlace(rng, freeLabels);
-    free.forEach((q, k) => (labels[q] = freeLabels[k]!));
+    this.domains = (p.domainSizeB ?? 0) > 0;
+    const sizes = this.domains ? this.domainLayout(p, nA, nB, rng) : this.mixedLayout(n, nA, rng);
     let ka = 0, kb = 0, sumLog = 0, sumW = 0, rmax = 0;
     for (let q = 0; q < n; q++) {
-      const m = labels[q]!;
+      const m = this.mat[q]!;
       const rq = m === 0 ? rA[ka++]! : rB[kb++]!;
-      this.mat[q] = m;
       this.r[q] = rq;
       this.w[q] = rq * rq * rq;
       sumLog += Math.log(rq);
@@ -123,10 +134,25 @@ export class Builder {
     this.a = Math.exp(sumLog / n);
     this.wbar = sumW / n;
 
-    const nBlocks = (this.nBlocks = Math.max(2, Math.floor(n / subClusterSize(n))));
+    const nBlocks = (this.nBlocks = sizes.length);
     this.blockStart = new Int32Array(nBlocks + 1);
-    const base = Math.floor(n / nBlocks), extra = n % nBlocks;
-    for (let k = 0; k < nBlocks; k++) this.blockStart[k + 1] = this.blockStart[k]! + base + (k < extra ? 1 : 0);
+    for (let k = 0; k < nBlocks; k++) this.blockStart[k + 1] = this.blockStart[k]! + sizes[k]!;
+    this.blockInvDf = new Float64Array(nBlocks).fill(this.invDf);
+    this.blockKf = new Float64Array(nBlocks).fill(this.kf);
+    this.blockA = new Float64Array(nBlocks).fill(this.a);
+    this.blockWbar = new Float64Array(nBlocks).fill(this.wbar);
+    if (this.domains) {
+      // B domains grow by their own law, measured in their own particles' size.
+      const invDfB = 1 / (p.domainFractalDimB ?? p.fractalDim), kfB = p.domainPrefactorB ?? p.prefactor;
+      for (let k = 0; k < nBlocks; k++) {
+        const s0 = this.blockStart[k]!, s1 = this.blockStart[k + 1]!;
+        let pureB = true, lg = 0, sw = 0;
+        for (let q = s0; q < s1; q++) { pureB &&= this.mat[q] === 1; lg += Math.log(this.r[q]!); sw += this.w[q]!; }
+        if (!pureB || k < this.firstDomainBlock) continue;
+        this.blockInvDf[k] = invDfB; this.blockKf[k] = kfB;
+        this.blockA[k] = Math.exp(lg / (s1 - s0)); this.blockWbar[k] = sw / (s1 - s0);
+      }
+    }
 
     this.next = new Int32Array(n);
     this.head = new Int32Array(nBlocks); this.tail = new Int32Array(nBlocks);
@@ -153,6 +179,52 @@ export class Builder {
   targetRg(W: number, final: boolean): number {
     const nEff = final ? this.n : W / this.wbar;
     return this.a * Math.pow(nEff / this.kf, this.invDf);
+  }
+
+  /** Target Rg of block c's sub-cluster during its particle–cluster growth (the block's own law). */
+  blockTargetRg(c: number, W: number): number {
+    return this.blockA[c]! * Math.pow(W / this.blockWbar[c]! / this.blockKf[c]!, this.blockInvDf[c]!);
+  }
+
+  /**
+   * The original layout: labels sorted over positions (A first), each position pinned with
+   * probability s, the unpinned labels shuffled among themselves (exact composition, purity rising
+   * with s), cut into max(2, ⌊N/N_sub⌋) near-equal blocks. Returns the block sizes.
+   */
+  private mixedLayout(n: number, nA: number, rng: RandomStream): number[] {
+    const labels = this.mat;
+    labels.fill(1, nA);
+    const free: number[] = [];
+    for (let q = 0; q < n; q++) if (!(rng.double() < this.seg)) free.push(q);
+    const freeLabels = free.map((q) => labels[q]!);
+    shuffleInPlace(rng, freeLabels);
+    free.forEach((q, k) => (labels[q] = freeLabels[k]!));
+    this.firstDomainBlock = Math.max(2, Math.floor(n / subClusterSize(n)));
+    return evenSizes(n, this.firstDomainBlock);
+  }
+
+  /**
+   * Domain layout (docs/model.md, "Domains"): round(s·N_B) B particles form
+   * max(1, round(s·N_B / domainSizeB)) near-equal pure-B domain blocks at the end; the other B
+   * particles are shuffled among the A positions, which are cut into ⌊(N − that)/N_sub⌋ blocks
+   * (at least one, and at least two blocks overall so the last merge is cluster–cluster).
+   */
+  private domainLayout(p: ModelParams, nA: number, nB: number, rng: RandomStream): number[] {
+    const n = this.n;
+    const nDom = Math.round(this.seg * nB);
+    const nMixed = n - nDom;
+    const labels = this.mat;
+    labels.fill(0);
+    labels.fill(1, nA, nMixed);
+    shuffleInPlace(rng, labels.subarray(0, nMixed));
+    labels.fill(1, nMixed);
+    const domainBlocks = nDom > 0 ? Math.max(1, Math.min(nDom, Math.round(nDom / p.domainSizeB!))) : 0;
+    let mixedBlocks = nMixed > 0 ? Math.max(1, Math.floor(nMixed / subClusterSize(n))) : 0;
+    if (mixedBlocks + domainBlocks < 2 && nMixed >= 2) mixedBlocks = 2;
+    const sizes = [...evenSizes(nMixed, mixedBlocks), ...evenSizes(nDom, domainBlocks)];
+    if (sizes.length < 2) throw new Error(`internal: domain layout of N = ${n} gave ${sizes.length} block`);
+    this.firstDomainBlock = mixedBlocks;
+    return sizes;
   }
 
   /** Weight of a joining contact between materials mi and mj (segregation prefers same material). */

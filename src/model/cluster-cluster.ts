@@ -33,7 +33,8 @@ export function mergeClusters(bs: Builder): boolean {
     for (let q = 0; q < k; q++) {
       const c = order[q]!;
       if (paired[c] || dead[c]) continue;
-      const restricted = rng.double() < bs.seg;
+      // In domain mode the domains carry the segregation; the pairing lever is off.
+      const restricted = !bs.domains && rng.double() < bs.seg;
       let cands = partners(bs, order, q, paired, dead, restricted);
       if (cands === null) continue; // waits: its own material's clusters are busy this round
       if (cands.length === 0 && restricted) cands = partners(bs, order, q, paired, dead, false) ?? [];
@@ -66,6 +67,8 @@ function partners(bs: Builder, order: number[], q: number, paired: Uint8Array, d
   const c = order[q]!;
   const out: number[] = [];
   let sameBusy = false;
+  // Domain mode: a pure-B cluster joins a cluster holding A, never another pure-B one (while A exists).
+  const bOnly = bs.domains && bs.nB < bs.n && bs.countB[c] === bs.count[c];
   let lo = q - 1, hi = q + 1;
   const lc = Math.log(bs.cW[c]!);
   while (out.length < PARTNERS_PER_ROUND && (lo >= 0 || hi < order.length)) {
@@ -76,6 +79,7 @@ function partners(bs: Builder, order: number[], q: number, paired: Uint8Array, d
     const d = order[pick]!;
     if (dead[d]) continue;
     if (restricted && bs.tag[d] !== bs.tag[c]) continue;
+    if (bOnly && bs.countB[d] === bs.count[d]) continue;
     if (paired[d]) { sameBusy ||= bs.tag[d] === bs.tag[c]; continue; }
     out.push(d);
   }

@@ -5,7 +5,7 @@
 import { UserError } from '../errors.js';
 import { readFileSync } from 'node:fs';
 import { logUniformInt, uniform, type RandomStream } from '../random/index.js';
-import { MODEL_PARAM_NAMES, type ModelParamName, type ModelParams } from './types.js';
+import { ALL_PARAM_NAMES, MODEL_PARAM_NAMES, MORPHOLOGY_PARAM_NAMES, paramNamesOf, type CoreParamName, type ModelParamName, type ModelParams, type MorphologyParamName } from './types.js';
 
 /** Hard validity range of one model parameter. */
 export interface ParamLimit {
@@ -37,6 +37,8 @@ function limit(min: number, max: number, description: string, extra: Partial<Par
  * - radii in (0, 1000] nm; geometric σ in [1, 3] (radii are truncated to [median/σ², median·σ²]).
  * - Df in [1, 3] (line to compact), kf in [0.1, 10], segregation and fractionB in [0, 1].
  * - overlap ε in [0, 0.5]: at 0.5 two equal spheres' centres sit one radius apart.
+ * - optional domain morphology of B: mean domain size in [0, 100000] particles (0 = off), the
+ *   domains' own Df in [1, 3] and kf in [0.1, 10].
  */
 export const PARAM_LIMITS: Readonly<Record<ModelParamName, ParamLimit>> = Object.freeze({
   nParticles: limit(4, 100000, 'number of primary particles N', { integer: true }),
@@ -49,6 +51,9 @@ export const PARAM_LIMITS: Readonly<Record<ModelParamName, ParamLimit>> = Object
   prefactor: limit(0.1, 10, 'fractal prefactor kf'),
   segregation: limit(0, 1, '0 = materials mixed at random, 1 = single-material domains'),
   overlap: limit(0, 0.5, 'sintering overlap ε at joining contacts, d = (ri + rj)(1 − ε)'),
+  domainSizeB: limit(0, 100000, 'mean number of B particles per single-material B domain (0 = no domains, the original construction)'),
+  domainFractalDimB: limit(1, 3, 'fractal dimension of the B domains\' own growth (default Df); near 3 = compact'),
+  domainPrefactorB: limit(0.1, 10, 'fractal prefactor of the B domains\' own growth (default kf)'),
 });
 
 /** Text of a parameter's allowed range, e.g. `[1, 3]`, `(0, 1000] nm`, `integer in [4, 100000]`. */
@@ -87,7 +92,7 @@ function show(v: unknown): string {
 }
 
 function isParamName(k: string): k is ModelParamName {
-  return (MODEL_PARAM_NAMES as readonly string[]).includes(k);
+  return (ALL_PARAM_NAMES as readonly string[]).includes(k);
 }
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
@@ -124,7 +129,7 @@ export function validateModelParams(input: unknown, base?: ModelParams): ModelPa
   }
   for (const k of Object.keys(input)) {
     if (!isParamName(k)) {
-      throw new ModelParamError(k, input[k], `one of ${MODEL_PARAM_NAMES.join(', ')}`, `unknown model parameter "${k}"; expected one of ${MODEL_PARAM_NAMES.join(', ')}`);
+      throw new ModelParamError(k, input[k], `one of ${ALL_PARAM_NAMES.join(', ')}`, `unknown model parameter "${k}"; expected one of ${ALL_PARAM_NAMES.join(', ')}`);
     }
   }
   const out = {} as ModelParams;
@@ -138,6 +143,11 @@ export function validateModelParams(input: unknown, base?: ModelParams): ModelPa
     }
     out[name] = checkValue(name, v);
   }
+  // Optional morphology parameters: kept when given (or in base), absent otherwise.
+  for (const name of MORPHOLOGY_PARAM_NAMES) {
+    const v = input[name] !== undefined ? input[name] : base?.[name];
+    if (v !== undefined) out[name] = checkValue(name, v);
+  }
   return out;
 }
 
@@ -147,8 +157,8 @@ export type ParamPrior =
   | { kind: 'uniform'; lo: number; hi: number }
   | { kind: 'logUniformInt'; lo: number; hi: number };
 
-/** A prior for every model parameter. */
-export type ModelPrior = Record<ModelParamName, ParamPrior>;
+/** A prior for every core model parameter, plus the optional morphology parameters it uses. */
+export type ModelPrior = Record<CoreParamName, ParamPrior> & Partial<Record<MorphologyParamName, ParamPrior>>;
 
 const fixed = (value: number): ParamPrior => ({ kind: 'fixed', value });
 const unif = (lo: number, hi: number): ParamPrior => ({ kind: 'uniform', lo, hi });
@@ -177,6 +187,28 @@ export const QUICK_PRIOR: ModelPrior = deepFreeze({
   nParticles: { kind: 'logUniformInt', lo: 20, hi: 80 },
 });
 
+/**
+ * Prior of the `dfsp` preset: flame-made TiO2–WO3 aggregates as published STEM-EDX maps show them
+ * (docs/model.md, "Domains"): N 300–600, WO3 in compact domains (domain size 5–40 particles,
+ * domain Df 2.6–3 at kf 2) on a chain-like TiO2 network (Df 1.7–2.1), segregation (the share of
+ * WO3 in domains) 0.6–1.
+ */
+export const DFSP_PRIOR: ModelPrior = deepFreeze({
+  nParticles: { kind: 'logUniformInt', lo: 300, hi: 600 },
+  fractionB: unif(0.25, 0.55),
+  radiusMedianA: unif(4, 8),
+  radiusMedianB: unif(4, 8),
+  radiusSigmaA: fixed(1.25),
+  radiusSigmaB: fixed(1.25),
+  fractalDim: unif(1.7, 2.1),
+  prefactor: fixed(1.3),
+  segregation: unif(0.6, 1),
+  overlap: unif(0, 0.15),
+  domainSizeB: unif(5, 40),
+  domainFractalDimB: unif(2.6, 3),
+  domainPrefactorB: fixed(2),
+});
+
 function deepFreeze<T extends object>(o: T): T {
   for (const v of Object.values(o)) if (typeof v === 'object' && v !== null) Object.freeze(v);
   return Object.freeze(o);
@@ -193,11 +225,11 @@ export function validateModelPrior(p: unknown): ModelPrior {
   }
   for (const k of Object.keys(p)) {
     if (!isParamName(k)) {
-      throw new ModelParamError(`prior.${k}`, p[k], `one of ${MODEL_PARAM_NAMES.join(', ')}`, `unknown parameter "${k}" in model prior; expected one of ${MODEL_PARAM_NAMES.join(', ')}`);
+      throw new ModelParamError(`prior.${k}`, p[k], `one of ${ALL_PARAM_NAMES.join(', ')}`, `unknown parameter "${k}" in model prior; expected one of ${ALL_PARAM_NAMES.join(', ')}`);
     }
   }
   const out = {} as ModelPrior;
-  for (const name of MODEL_PARAM_NAMES) {
+  for (const name of paramNamesOf(p)) {
     const field = `prior.${name}`;
     const e = p[name];
     const kinds = PARAM_LIMITS[name].integer ? "'fixed' or 'logUniformInt'" : "'fixed' or 'uniform'";
@@ -234,8 +266,8 @@ export function validateModelPrior(p: unknown): ModelPrior {
  */
 export function samplePrior(prior: ModelPrior, rng: RandomStream): ModelParams {
   const out = {} as ModelParams;
-  for (const name of MODEL_PARAM_NAMES) {
-    const p = prior[name];
+  for (const name of paramNamesOf(prior)) {
+    const p = prior[name]!;
     if (p.kind === 'fixed') out[name] = p.value;
     else if (p.kind === 'uniform') out[name] = p.lo === p.hi ? p.lo : Math.min(p.hi, uniform(rng, p.lo, p.hi));
     else out[name] = logUniformInt(rng, p.lo, p.hi);
@@ -248,8 +280,8 @@ export function samplePrior(prior: ModelPrior, rng: RandomStream): ModelParams {
  * CNN trained on data from this prior can and should predict.
  */
 export function varyingParams(prior: ModelPrior): ModelParamName[] {
-  return MODEL_PARAM_NAMES.filter((n) => {
-    const p = prior[n];
+  return paramNamesOf(prior).filter((n) => {
+    const p = prior[n]!;
     return p.kind !== 'fixed' && p.hi > p.lo;
   });
 }
@@ -260,8 +292,8 @@ export function varyingParams(prior: ModelPrior): ModelParamName[] {
  */
 export function priorCentre(prior: ModelPrior): ModelParams {
   const out = {} as ModelParams;
-  for (const name of MODEL_PARAM_NAMES) {
-    const p = prior[name];
+  for (const name of paramNamesOf(prior)) {
+    const p = prior[name]!;
     out[name] = p.kind === 'fixed' ? p.value : p.kind === 'uniform' ? (p.lo + p.hi) / 2 : Math.round(Math.sqrt(p.lo * p.hi));
   }
   return out;
@@ -270,18 +302,24 @@ export function priorCentre(prior: ModelPrior): ModelParams {
 /** A preset: the prior centre with uniform centres written to 6 decimals (2.15, not 2.1500000000000004). */
 function centre(prior: ModelPrior): ModelParams {
   const out = priorCentre(prior);
-  for (const name of MODEL_PARAM_NAMES) if (prior[name].kind === 'uniform') out[name] = +out[name].toFixed(6);
+  for (const name of paramNamesOf(prior)) if (prior[name]!.kind === 'uniform') out[name] = +out[name]!.toFixed(6);
   return out;
 }
 
 /**
  * Named single parameter points: the centres of {@link QUICK_PRIOR} (`quick`, N = 40) and of
  * {@link DEFAULT_PRIOR} (`paper`, N = 71): fractionB 0.4, median radii 5.5 nm, σ 1.25, Df 2.05,
- * kf 1.3, segregation 0.5, overlap 0.075.
+ * kf 1.3, segregation 0.5, overlap 0.075. `dfsp`: a flame-made TiO2–WO3 aggregate (N 400, 40 %
+ * WO3 of particles, radii 5.8/6.3 nm as measured, Df 1.8, 90 % of the WO3 in compact domains of
+ * 15 particles at domain Df 3, kf 2), whose projected element map has the published statistics.
  */
-export const MODEL_PRESETS: Readonly<{ quick: ModelParams; paper: ModelParams }> = Object.freeze({
+export const MODEL_PRESETS: Readonly<{ quick: ModelParams; paper: ModelParams; dfsp: ModelParams }> = Object.freeze({
   quick: Object.freeze(centre(QUICK_PRIOR)),
   paper: Object.freeze(centre(DEFAULT_PRIOR)),
+  dfsp: Object.freeze({
+    nParticles: 400, fractionB: 0.4, radiusMedianA: 5.8, radiusMedianB: 6.3, radiusSigmaA: 1.25, radiusSigmaB: 1.25,
+    fractalDim: 1.8, prefactor: 1.3, segregation: 0.9, overlap: 0.1, domainSizeB: 15, domainFractalDimB: 3, domainPrefactorB: 2,
+  }),
 });
 
 /** Names accepted by {@link resolveModelParams} as presets. */

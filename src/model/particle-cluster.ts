@@ -24,6 +24,16 @@ export function growSubCluster(bs: Builder, c: number): boolean {
   for (let k = 0; k < nb; k++) order[k] = s0 + k;
   shuffleInPlace(rng, order.subarray(0, nb));
 
+  if (nb === 1) {
+    // A domain of one particle (domain mode only): a cluster of its own.
+    const p0 = order[0]!;
+    x[p0] = 0; y[p0] = 0; z[p0] = 0; next[p0] = -1;
+    bs.head[c] = p0; bs.tail[c] = p0; bs.count[c] = 1;
+    bs.countB[c] = mat[p0]!;
+    bs.tag[c] = mat[p0]!;
+    bs.measure(c);
+    return true;
+  }
   const p0 = order[0]!, p1 = order[1]!;
   x[p0] = 0; y[p0] = 0; z[p0] = 0;
   const u = unitVector(rng);
@@ -44,7 +54,7 @@ export function growSubCluster(bs: Builder, c: number): boolean {
     const n1 = k;
     const W1 = bs.cW[c]!, cx = bs.cx[c]!, cy = bs.cy[c]!, cz = bs.cz[c]!;
     const W = W1 + wk;
-    const rt = bs.targetRg(W, false);
+    const rt = bs.blockTargetRg(c, W);
     const g2 = (W * W * rt * rt - W * (bs.cS[c]! + wk * SOLID_SPHERE * rk * rk)) / (W1 * wk);
     let gamma = g2 > 0 ? Math.sqrt(g2) : 0;
     // Feasible candidates: the sphere of radius Γ about the CM meets the contact sphere of i.

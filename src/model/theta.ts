@@ -14,7 +14,7 @@
  * ```
  */
 import { PARAM_LIMITS, priorCentre, varyingParams, type ModelPrior } from './params.js';
-import { MODEL_PARAM_NAMES, type ModelParamName, type ModelParams } from './types.js';
+import { ALL_PARAM_NAMES, MODEL_PARAM_NAMES, paramValue, type ModelParamName, type ModelParams } from './types.js';
 
 export { priorCentre, varyingParams };
 
@@ -39,7 +39,7 @@ export function paramScalingFromPrior(prior: ModelPrior): ParamScaling {
     if (prior[name] === undefined) throw new Error(`paramScalingFromPrior: the prior has no entry for "${name}"`);
   }
   for (const name of varyingParams(prior)) {
-    const p = prior[name];
+    const p = prior[name]!;
     if (p.kind === 'fixed') continue;
     if (!(Number.isFinite(p.lo) && Number.isFinite(p.hi) && p.hi > p.lo)) {
       throw new RangeError(`paramScalingFromPrior: prior of "${name}" needs finite lo < hi, got [${p.lo}, ${p.hi}]`);
@@ -119,7 +119,7 @@ export function validateParamScaling(x: unknown, where: string): ParamScaling {
   if (!Array.isArray(x) || x.length === 0) throw new Error(`${where}: "scaling" must be a non-empty array`);
   return x.map((e: unknown, i) => {
     const s = e as Partial<ParamScale>;
-    if (!s || typeof s !== 'object' || !MODEL_PARAM_NAMES.includes(s.name as ModelParamName)) {
+    if (!s || typeof s !== 'object' || !ALL_PARAM_NAMES.includes(s.name as ModelParamName)) {
       throw new Error(`${where}: scaling[${i}].name = ${JSON.stringify(s?.name)} is not a model parameter`);
     }
     if (s.kind !== 'linear' && s.kind !== 'log') throw new Error(`${where}: scaling[${i}].kind = ${JSON.stringify(s.kind)}; expected "linear" or "log"`);
@@ -132,7 +132,7 @@ export function validateParamScaling(x: unknown, where: string): ParamScaling {
 
 /** The values of `names` from a full parameter point, as a vector in that order. */
 export function thetaToVector(params: ModelParams, names: readonly ModelParamName[]): Float64Array {
-  return Float64Array.from(names, (n) => params[n]);
+  return Float64Array.from(names, (n) => paramValue(params, n));
 }
 
 /**
@@ -144,6 +144,7 @@ export function completeParams(prior: ModelPrior, names: readonly ModelParamName
   const out = priorCentre(prior);
   names.forEach((name, j) => {
     const p = prior[name];
+    if (!p) throw new RangeError(`completeParams: the prior has no entry for "${name}"`);
     let v = values[j]!;
     if (p.kind !== 'fixed') v = Math.min(p.hi, Math.max(p.lo, v));
     if (PARAM_LIMITS[name].integer) v = Math.round(v);

@@ -32,6 +32,17 @@ export interface ModelParams {
   segregation: number;
   /** Sintering overlap ε at the joining contacts: d = (ri + rj)(1 − ε). */
   overlap: number;
+  /**
+   * Domain morphology of B (docs/model.md, "Domains"; optional, absent or 0 = off, the original
+   * construction): mean number of B particles per single-material B domain. When on, a share
+   * `segregation` of the B particles grows in separate domains (each flame's own primary
+   * aggregates) that then co-aggregate with the A network; the rest is dispersed among A.
+   */
+  domainSizeB?: number;
+  /** Fractal dimension of the B domains' own growth (default: `fractalDim`); near 3 = compact. */
+  domainFractalDimB?: number;
+  /** Fractal prefactor of the B domains' own growth (default: `prefactor`). */
+  domainPrefactorB?: number;
 }
 
 /** Names of the model parameters, in canonical order. */
@@ -48,7 +59,27 @@ export const MODEL_PARAM_NAMES = [
   'overlap',
 ] as const satisfies readonly (keyof ModelParams)[];
 
-export type ModelParamName = (typeof MODEL_PARAM_NAMES)[number];
+/**
+ * Names of the optional domain-morphology parameters, in canonical order after
+ * {@link MODEL_PARAM_NAMES}. A parameter set or prior carries them only when it uses them, so
+ * every earlier parameter set, dataset table and file keeps its exact bytes.
+ */
+export const MORPHOLOGY_PARAM_NAMES = ['domainSizeB', 'domainFractalDimB', 'domainPrefactorB'] as const satisfies readonly (keyof ModelParams)[];
+
+/** A parameter every parameter set has. */
+export type CoreParamName = (typeof MODEL_PARAM_NAMES)[number];
+/** An optional domain-morphology parameter. */
+export type MorphologyParamName = (typeof MORPHOLOGY_PARAM_NAMES)[number];
+/** Any model parameter's name. */
+export type ModelParamName = CoreParamName | MorphologyParamName;
+
+/** Every parameter name, core then morphology, in canonical order. */
+export const ALL_PARAM_NAMES: readonly ModelParamName[] = [...MODEL_PARAM_NAMES, ...MORPHOLOGY_PARAM_NAMES];
+
+/** The names `obj` (a parameter set or a prior) carries, in canonical order: the core ones, then the morphology ones it has. */
+export function paramNamesOf(obj: Readonly<Partial<Record<ModelParamName, unknown>>>): ModelParamName[] {
+  return [...MODEL_PARAM_NAMES, ...MORPHOLOGY_PARAM_NAMES.filter((n) => obj[n] !== undefined)];
+}
 
 /** Spheres as structure-of-arrays (the form the simulator and descriptors read). Lengths in nm. */
 export interface Particles {
@@ -90,4 +121,14 @@ export interface Aggregate {
   params: ModelParams;
   particles: Particles;
   quality: AggregateQuality;
+}
+
+/**
+ * The value a parameter takes in a construction: the given one, or for an absent morphology
+ * parameter its default (domainSizeB 0 = off, the domains' Df and kf those of the aggregate).
+ */
+export function paramValue(params: Readonly<ModelParams>, name: ModelParamName): number {
+  const v = params[name];
+  if (v !== undefined) return v;
+  return name === 'domainFractalDimB' ? params.fractalDim : name === 'domainPrefactorB' ? params.prefactor : 0;
 }

@@ -132,7 +132,7 @@ export class MicroscopeConfigError extends UserError {
 }
 
 /** Names of the built-in presets. */
-export type MicroscopePresetName = 'paper' | 'quick';
+export type MicroscopePresetName = 'paper' | 'quick' | 'dfsp';
 
 /** Bremen TiO2/WO3 calibration and 300 kV / 20 mrad / 60–230 mrad HAADF (docs/stem.md); 512² at 1 nm/px. */
 export const DEFAULT_MICROSCOPE: Readonly<MicroscopeConfig> = Object.freeze({
@@ -162,10 +162,14 @@ export const DEFAULT_MICROSCOPE: Readonly<MicroscopeConfig> = Object.freeze({
   fitMarginPx: 2,
 });
 
-/** The presets: `paper` = 512 × 512 at 1.0 nm/px (the default), `quick` = 128 × 128 at 1.6 nm/px. */
+/**
+ * The presets: `paper` = 512 × 512 at 1.0 nm/px (the default), `quick` = 128 × 128 at 1.6 nm/px,
+ * `dfsp` = 1024 × 1024 at 0.8 nm/px (an 819 nm field for aggregates of hundreds of particles).
+ */
 export const MICROSCOPE_PRESETS: Readonly<Record<MicroscopePresetName, Readonly<MicroscopeConfig>>> = Object.freeze({
   paper: DEFAULT_MICROSCOPE,
   quick: Object.freeze({ ...DEFAULT_MICROSCOPE, widthPx: 128, heightPx: 128, pixelSizeNm: 1.6 }),
+  dfsp: Object.freeze({ ...DEFAULT_MICROSCOPE, widthPx: 1024, heightPx: 1024, pixelSizeNm: 0.8 }),
 });
 
 /** A deep copy of a preset (safe to modify). Throws for an unknown name. */

@@ -2,7 +2,7 @@
  * `aggstem dataset`: generate a training dataset (parallel, resumable, shardable), merge parts
  * generated on several machines, or verify a dataset directory.
  *
- *   aggstem dataset --preset quick|paper [--count N] [--seed S] [--shard i/n] [--workers k]
+ *   aggstem dataset --preset quick|paper|dfsp [--count N] [--seed S] [--shard i/n] [--workers k]
  *                   [--shard-size S] [--config FILE] --out DIR [--quiet] [--json]
  *   aggstem dataset merge DIR... --out DIR [--allow-incomplete] [--json]
  *   aggstem dataset verify DIR [--json]
@@ -17,7 +17,7 @@ import { mergeDatasets, verifyDataset } from '../../dataset/merge.js';
 import { parsePart } from '../../dataset/plan.js';
 
 const USAGE = [
-  'usage: aggstem dataset --preset quick|paper [--count N] [--seed S] [--shard i/n] [--workers k]',
+  'usage: aggstem dataset --preset quick|paper|dfsp [--count N] [--seed S] [--shard i/n] [--workers k]',
   '                       [--shard-size S] [--config FILE] --out DIR [--quiet] [--json]',
   '       aggstem dataset merge DIR... --out DIR [--allow-incomplete] [--json]',
   '       aggstem dataset verify DIR [--json]',
@@ -46,8 +46,8 @@ async function generate(argv: string[]): Promise<number> {
   const out = requireFlag('dataset', 'out', values.out as string | undefined);
   const fromFile: DatasetConfigInput = values.config ? loadDatasetConfigFile(values.config as string) : {};
   const preset = (values.preset as string | undefined) ?? fromFile.preset;
-  if (preset === undefined) throw new UserError('aggstem dataset: --preset is required (quick or paper), or a --config file with a "preset"');
-  if (preset !== 'quick' && preset !== 'paper') throw new UserError(`aggstem dataset: --preset must be "quick" or "paper", got "${preset}"`);
+  if (preset === undefined) throw new UserError('aggstem dataset: --preset is required (quick, paper or dfsp), or a --config file with a "preset"');
+  if (preset !== 'quick' && preset !== 'paper' && preset !== 'dfsp') throw new UserError(`aggstem dataset: --preset must be "quick", "paper" or "dfsp", got "${preset}"`);
   const input: DatasetConfigInput = { ...fromFile, preset: preset as DatasetPresetName };
   if (values.count !== undefined) input.count = intFlag('dataset', 'count', values.count as string, 0, 1);
   if (values['shard-size'] !== undefined) input.shardSize = intFlag('dataset', 'shard-size', values['shard-size'] as string, 0, 1);

@@ -17,7 +17,7 @@ import { randomStream } from '../../random/index.js';
 const USAGE = `usage: aggstem generate --params <file|preset|JSON> --out FILE.jsonl [--count N] [--seed S]
                         [--deadline-ms MS] [--skip-failed] [--quiet]
 
-  --params       preset name (quick, paper), a JSON file, or inline JSON; partial objects are
+  --params       preset name (quick, paper, dfsp), a JSON file, or inline JSON; partial objects are
                  completed from the "paper" preset or the preset named by a "preset" key
   --out          output JSON Lines file (written atomically)
   --count        number of aggregates (default 1)

@@ -2,7 +2,7 @@
  * `aggstem pipeline`: the whole study in one command — dataset → training → evaluation → report —
  * through the library's `runPipeline` (src/analysis/pipeline.ts); this file parses flags and prints.
  *
- *   aggstem pipeline --preset quick|paper --out DIR [--count N] [--epochs E] [--workers k]
+ *   aggstem pipeline --preset quick|paper|dfsp --out DIR [--count N] [--epochs E] [--workers k]
  *                    [--seed S] [--backend auto|tensorflow|wasm|cpu] [--draws K] [--max-samples N]
  *
  * An interrupted pipeline resumes where it stopped when run again. With AGGSTEM_SMALL=1 the
@@ -10,6 +10,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { runPipeline, type PipelineProgress } from '../../analysis/pipeline.js';
+import type { DatasetPresetName } from '../../dataset/config.js';
 import { intFlag, parseCommandArgs, requireFlag } from '../args.js';
 import { UserError } from '../errors.js';
 import { backendFlag } from '../resources.js';
@@ -28,11 +29,11 @@ export async function run(argv: string[]): Promise<number> {
     'max-samples': { type: 'string' },
   });
   const preset = (values.preset as string | undefined) ?? 'quick';
-  if (preset !== 'quick' && preset !== 'paper') throw new UserError(`aggstem pipeline: --preset must be quick or paper, got "${preset}"`);
+  if (preset !== 'quick' && preset !== 'paper' && preset !== 'dfsp') throw new UserError(`aggstem pipeline: --preset must be quick, paper or dfsp, got "${preset}"`);
   const outDir = requireFlag('pipeline', 'out', values.out as string | undefined);
   const opt = (name: string, min: number) => (values[name] !== undefined ? intFlag('pipeline', name, values[name] as string, 0, min) : undefined);
   const config = {
-    preset: preset as 'quick' | 'paper', outDir,
+    preset: preset as DatasetPresetName, outDir,
     count: opt('count', 10), epochs: opt('epochs', 1), draws: opt('draws', 1), maxSamples: opt('max-samples', 1),
     workers: intFlag('pipeline', 'workers', values.workers as string | undefined, availableParallelism(), 0),
     seed: (values.seed as string | undefined) ?? '1',
