@@ -23,6 +23,7 @@ export const COMMANDS: Record<string, CommandEntry> = {
   train: { summary: 'train the CNN estimator', usage: 'aggstem train --data DIR --out MODEL [--epochs E] [--backend auto|tensorflow|wasm|cpu]' },
   predict: { summary: 'predict model parameters from images', usage: 'aggstem predict --model MODEL FILE... [--json]' },
   evaluate: { summary: 'error analysis on a test dataset', usage: 'aggstem evaluate --model MODEL --data DIR --out REPORT' },
+  edx: { summary: 'statistics of STEM-EDX element maps, optionally against the model', usage: 'aggstem edx MAP... [--a red --b green] [--pixel-size NM] [--compare dfsp] [--json]' },
   inspect: { summary: 'read a microscope image file and print its facts', usage: 'aggstem inspect FILE [--json]' },
   bench: { summary: 'benchmarks', usage: 'aggstem bench generate|descriptors|simulate|io|dataset|train|estimator [--json]' },
   pipeline: { summary: 'dataset → training → evaluation → report', usage: 'aggstem pipeline --preset quick|paper|dfsp --out DIR' },

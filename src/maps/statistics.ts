@@ -31,6 +31,8 @@ export interface MapStatistics {
   solidityB: number;
   /** Number of A domains (8-connected A regions ≥ the minimum size). */
   aDomains: number;
+  /** Pixel size of the measured map, nm. */
+  pixelSizeNm: number;
   /** Options used (classification and minimum size), for the record. */
   options: Required<MapStatisticsOptions>;
 }
@@ -79,6 +81,7 @@ export function mapStatistics(input: MaterialMaps | MaterialLabels, opts: MapSta
     solidityA: weightedSolidity(aDom),
     solidityB: weightedSolidity(bDom),
     aDomains: aDom.length,
+    pixelSizeNm: px,
     options: { ...lab.options, minDomainDiameterNm: minD },
   };
 }
