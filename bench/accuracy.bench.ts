@@ -11,6 +11,7 @@
  *
  *   npm run bench accuracy                 # everything: hours on 2 cores; resumable (re-run continues)
  *   AGGSTEM_STUDY_DIR=runs/study AGGSTEM_STUDY_SIZES=2000,5000 npm run bench accuracy
+ *   AGGSTEM_STUDY_TRAIN=0 npm run bench accuracy   # evaluate the models as they are, train nothing
  *
  * Datasets, models and evaluations live in AGGSTEM_STUDY_DIR (default runs/study); finished models
  * are reused. The JSON result also goes to docs/results/accuracy-study.json with a vega-lite figure.
@@ -35,6 +36,9 @@ const dir = process.env.AGGSTEM_STUDY_DIR ?? join(root, 'runs', 'study');
 const sizes = (process.env.AGGSTEM_STUDY_SIZES ?? '2000,5000,10000,22475').split(',').map(Number);
 const oracleSize = Number(process.env.AGGSTEM_STUDY_ORACLE ?? 5000);
 const thicknessOracleSize = Number(process.env.AGGSTEM_STUDY_THICKNESS_ORACLE ?? 5000);
+// AGGSTEM_STUDY_TRAIN=0 evaluates the models as they are (an interrupted run's best epoch so far;
+// each row records the epochs it ran) instead of training them to EPOCHS first.
+const trainMore = process.env.AGGSTEM_STUDY_TRAIN !== '0';
 const EPOCHS = 20, LR_DECAY = 0.9, SEED = 1;
 const DRAW_SAMPLES = Number(process.env.AGGSTEM_STUDY_DRAW_SAMPLES ?? 300);
 const DRAWS = 10;
@@ -60,7 +64,7 @@ async function ensureModel(dataDir: string, name: string, trainCount: number, cl
   const source = datasetSource(ds, { ...(full ? {} : { trainCount }), clean });
   if (existsSync(join(out, 'aggstem-model.json'))) {
     const m = readEstimatorMeta(out);
-    if (m.training.epochsRun >= EPOCHS || m.training.stoppedEarly) return out;
+    if (m.training.epochsRun >= EPOCHS || m.training.stoppedEarly || !trainMore) return out;
   }
   console.error(`  training ${name} (${source.info.counts.train} images${clean ? ', clean' : ''})`);
   const r = await trainEstimator(source, { network: 'quick', epochs: EPOCHS, lrDecay: LR_DECAY, seed: SEED, outDir: out, resume: true });
@@ -110,7 +114,7 @@ async function ensureThicknessModel(dataDir: string, name: string, trainCount: n
   const out = join(dir, 'models', name);
   if (existsSync(join(out, 'aggstem-model.json'))) {
     const m = readEstimatorMeta(out);
-    if (m.training.epochsRun >= EPOCHS || m.training.stoppedEarly) return out;
+    if (m.training.epochsRun >= EPOCHS || m.training.stoppedEarly || !trainMore) return out;
   }
   const ds = openDataset(dataDir);
   const base = datasetSource(ds, { trainCount });

@@ -35,7 +35,7 @@ export {
   writeAggregatesJsonl,
 } from './model/jsonl.js';
 export {
-  DEFAULT_PRIOR, MODEL_PRESETS, ModelParamError, PARAM_LIMITS, QUICK_PRIOR, describeParamLimit,
+  DEFAULT_PRIOR, DFSP_PRIOR, MODEL_PRESETS, ModelParamError, PARAM_LIMITS, QUICK_PRIOR, describeParamLimit,
   resolveModelParams, samplePrior, validateModelParams, validateModelPrior, varyingParams, priorCentre,
   type ModelPresetName, type ModelPrior, type ParamLimit, type ParamPrior,
 } from './model/params.js';
@@ -45,8 +45,9 @@ export {
   unscaleDerivative, unscaleParams, unscaleValue, type ParamScale, type ParamScaling,
 } from './model/theta.js';
 export {
-  MATERIAL_A, MATERIAL_B, MODEL_PARAM_NAMES, type Aggregate, type AggregateQuality, type ModelParamName,
-  type ModelParams, type Particles,
+  ALL_PARAM_NAMES, MATERIAL_A, MATERIAL_B, MODEL_PARAM_NAMES, MORPHOLOGY_PARAM_NAMES, paramNamesOf, paramValue,
+  type Aggregate, type AggregateQuality, type CoreParamName, type ModelParamName, type ModelParams,
+  type MorphologyParamName, type Particles,
 } from './model/types.js';
 
 // ── descriptors: Structural descriptors of an aggregate: coordination, hetero-coordination, mixing, Rg, fractal dimension, hull, projections (docs/descriptors.md).
@@ -92,6 +93,16 @@ export {
 
 // ── image: the one image type after reading, the one resampler, binning, aggregate detection and centring.
 export { type Image2D, resampleToGrid } from './image/index.js';
+
+// ── maps: statistics of two-element (STEM-EDX) maps, overlays, the model check (docs/maps.md).
+export {
+  classifyMaps, MapInputError, LABEL_A, LABEL_B, LABEL_BACKGROUND, type ClassifyOptions, type MaterialLabels,
+  type MaterialMaps,
+} from './maps/classify.js';
+export { predictiveCheck, type ModelSource, type PredictiveCheck, type PredictiveCheckOptions, type PredictiveRow } from './maps/compare.js';
+export { mapsFromFiles, mapsFromOverlay, type Channel, type MaskRect, type OverlayOptions } from './maps/read.js';
+export { elementMapsOf, type ElementMapOptions } from './maps/render.js';
+export { mapStatistics, mapStatisticsRecord, MAP_STATISTIC_NAMES, type MapStatistics, type MapStatisticsOptions } from './maps/statistics.js';
 
 // ── stem: HAADF-STEM image simulation: projection, optics, blur, noise, tilt series (docs/stem.md).
 export {

@@ -15,3 +15,5 @@ export {
 } from './classify.js';
 export { mapStatistics, mapStatisticsRecord, MAP_STATISTIC_NAMES, type MapStatistics, type MapStatisticsOptions } from './statistics.js';
 export { elementMapsOf, type ElementMapOptions } from './render.js';
+export { mapsFromFiles, mapsFromOverlay, CHANNELS, type Channel, type MaskRect, type OverlayOptions } from './read.js';
+export { predictiveCheck, type ModelSource, type PredictiveCheck, type PredictiveCheckOptions, type PredictiveRow } from './compare.js';
