@@ -5,7 +5,8 @@
  * is trained with the same recipe, then evaluated on a FRESH test dataset drawn with a seed nothing
  * was trained on: R² and coverage per parameter, the direct descriptor route, the θ route (draws at
  * θ̂), the perfect-θ floor (draws at the true θ), the prior-mean baseline, coverage at 12 levels,
- * and training time. Two oracle rows bound what the images can carry: the same network trained on
+ * and training time (sizes up to 22 475 from the 25 000-sample dataset, 40 000 from a 44 500-sample
+ * one with the same seed). Two oracle rows bound what the images can carry: the same network trained on
  * the noise-free images, and on the two per-material projected thickness maps as input channels
  * (recomputed from the samples' seeds: sample i is a pure function of (config, i)).
  *
@@ -36,6 +37,9 @@ const dir = process.env.AGGSTEM_STUDY_DIR ?? join(root, 'runs', 'study');
 const sizes = (process.env.AGGSTEM_STUDY_SIZES ?? '2000,5000,10000,22475').split(',').map(Number);
 const oracleSize = Number(process.env.AGGSTEM_STUDY_ORACLE ?? 5000);
 const thicknessOracleSize = Number(process.env.AGGSTEM_STUDY_THICKNESS_ORACLE ?? 5000);
+// The 40 000-image point needs its own, larger dataset (same seed: its first 25 000 samples are the
+// 25 000-sample dataset's). 0 leaves it out.
+const largeSize = Number(process.env.AGGSTEM_STUDY_LARGE ?? 40000);
 // AGGSTEM_STUDY_TRAIN=0 evaluates the models as they are (an interrupted run's best epoch so far;
 // each row records the epochs it ran) instead of training them to EPOCHS first.
 const trainMore = process.env.AGGSTEM_STUDY_TRAIN !== '0';
@@ -47,11 +51,12 @@ const DRAWS = 10;
 export const STUDY = {
   train: { preset: 'quick' as const, seed: 1, count: 25_000, split: { val: 0.06, test: 0.04 } },
   test: { preset: 'quick' as const, seed: 'fresh-test-2026', count: 1500, split: { val: 0, test: 1 } },
+  large: { preset: 'quick' as const, seed: 1, count: 44_500, split: { val: 0.06, test: 0.04 } },
   training: { epochs: EPOCHS, lrDecay: LR_DECAY, seed: SEED, batchSize: 32, head: 'binned, 32 bins', network: 'quick' },
   evaluation: { drawSamples: DRAW_SAMPLES, draws: DRAWS, seed: 0 },
 };
 
-async function ensureDataset(name: string, cfg: typeof STUDY.train | typeof STUDY.test): Promise<string> {
+async function ensureDataset(name: string, cfg: typeof STUDY.train | typeof STUDY.test | typeof STUDY.large): Promise<string> {
   const out = join(dir, name);
   await generateDataset(datasetConfig(cfg), out, { log: (m) => console.error(`  ${m}`) });
   return out;
@@ -192,14 +197,16 @@ export async function run(): Promise<object> {
   const be = await initBackend('auto');
   const trainDir = await ensureDataset('data25k', STUDY.train);
   const testDir = await ensureDataset('test-data', STUDY.test);
-  const plan: { name: string; n: number; clean: boolean; thickness?: boolean }[] = [
+  const largeDir = largeSize > 0 ? await ensureDataset('data45k', STUDY.large) : null;
+  const plan: { name: string; n: number; clean: boolean; thickness?: boolean; data?: string }[] = [
     ...sizes.map((n) => ({ name: n >= 22475 ? 'full' : `n${n}`, n, clean: false })),
     ...(oracleSize > 0 ? [{ name: `clean-n${oracleSize}`, n: oracleSize, clean: true }] : []),
     ...(thicknessOracleSize > 0 ? [{ name: `thickness-n${thicknessOracleSize}`, n: thicknessOracleSize, clean: false, thickness: true }] : []),
+    ...(largeDir ? [{ name: `n${largeSize}`, n: largeSize, clean: false, data: largeDir }] : []),
   ];
   const rows: StudyRow[] = [];
   for (const p of plan) {
-    const modelDir = p.thickness ? await ensureThicknessModel(trainDir, p.name, p.n) : await ensureModel(trainDir, p.name, p.n, p.clean);
+    const modelDir = p.thickness ? await ensureThicknessModel(trainDir, p.name, p.n) : await ensureModel(p.data ?? trainDir, p.name, p.n, p.clean);
     const meta = readEstimatorMeta(modelDir);
     const hist = meta.training.history;
     const trainingSeconds = hist.reduce((s, h) => s + h.seconds, 0);

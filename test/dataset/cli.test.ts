@@ -33,7 +33,7 @@ test('bad values are rejected with a clear message (exit 2) before anything is w
   const cases: [string[], RegExp][] = [
     [['--preset', 'quick', '--count', '0', '--out', out], /--count must be an integer >= 1, got "0"/],
     [['--preset', 'quick', '--shard', '3/3', '--out', out], /--shard: part index must be an integer in \[0, 2\].*got 3/],
-    [['--preset', 'huge', '--out', out], /--preset must be "quick" or "paper", got "huge"/],
+    [['--preset', 'huge', '--out', out], /--preset must be "quick", "paper" or "dfsp", got "huge"/],
     [['--preset', 'quick', '--workers=-1', '--out', out], /--workers must be an integer >= 0, got "-1"/],
     [['--preset', 'quick', '--config', badPrior, '--out', out], /prior\.overlap\.lo = 0\.3 is greater than prior\.overlap\.hi = 0\.1/],
     [['--preset', 'quick', '--count', '10'], /--out is required/],

@@ -52,7 +52,7 @@ test('aggstem generate: user errors exit 2 with a clear message and leave no fil
     const cases: Array<[string[], RegExp]> = [
       [['--params', outOfRange, '--out', out], /fractalDim = 3\.4 is outside the allowed range \[1, 3\]/],
       [['--params', badJson, '--out', out], /is not valid JSON/],
-      [['--params', join(dir, 'missing.json'), '--out', out], /neither a preset \(quick, paper\) nor a readable JSON file/],
+      [['--params', join(dir, 'missing.json'), '--out', out], /neither a preset \(quick, paper, dfsp\) nor a readable JSON file/],
       [['--params', 'quick', '--count', '0', '--out', out], /--count must be an integer >= 1, got "0"/],
       [['--params', 'quick'], /--out is required/],
       // Infeasible: every aggregate fails → exit 2, nothing written (also bounds the run time).

@@ -115,7 +115,7 @@ test('resolveModelParams: preset name, object, partial file over a named preset,
     assert.throws(() => resolveModelParams(f), /unknown preset "huge"; expected one of quick, paper/);
     writeFileSync(f, '[1, 2]');
     assert.throws(() => resolveModelParams(f), /expected a JSON object of model parameters/);
-    assert.throws(() => resolveModelParams(join(dir, 'missing.json')), /neither a preset \(quick, paper\) nor a readable JSON file \(ENOENT\)/);
+    assert.throws(() => resolveModelParams(join(dir, 'missing.json')), /neither a preset \(quick, paper, dfsp\) nor a readable JSON file \(ENOENT\)/);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -91,7 +91,7 @@ test('aggstem simulate: clear errors (exit 2) for missing flags, bad preset, bad
     writeFileSync(twice, jsonLine('x', 0) + '\n' + jsonLine('x', 1) + '\n');
     const cases: [string[], RegExp][] = [
       [[input, '--seed', '1', '--out', join(dir, 'o')], /--microscope is required/],
-      [[input, '--microscope', 'huge', '--seed', '1', '--out', join(dir, 'o')], /microscope "huge" is neither a preset \(paper, quick\) nor an existing file/],
+      [[input, '--microscope', 'huge', '--seed', '1', '--out', join(dir, 'o')], /microscope "huge" is neither a preset \(paper, quick, dfsp\) nor an existing file/],
       [[input, '--microscope', 'quick', '--seed', '1', '--out', join(dir, 'o'), '--tilt', '10,95'], /--tilt must be comma-separated angles in degrees in \(-90, 90\), but item 2 is "95"/],
       [[join(dir, 'nope.jsonl'), '--microscope', 'quick', '--seed', '1', '--out', join(dir, 'o')], /cannot read .*nope\.jsonl/],
       [[input, '--microscope', 'quick', '--seed', '1', '--out', join(dir, 'o'), '--orientation', 'sideways'], /--orientation must be identity or random/],

@@ -97,7 +97,7 @@ test('tabulated I(t) JSON loads, validates, and reproduces the exponential when 
     bad({ thicknessNm: [0, 5], intensity: [0, 1] }, /intensity\[1\] must be < 1/);
     bad({ format: 'other', thicknessNm: [0, 5], intensity: [0, 0.1] }, /"format" must be "aggstem-intensity-curve"/);
     bad({ thicknessNm: [0, 5], intensity: [0, 0.1], extra: 1 }, /unknown field "extra"/);
-    assert.throws(() => loadMicroscopeConfig(join(dir, 'missing.json')), /neither a preset \(paper, quick\) nor an existing file/);
+    assert.throws(() => loadMicroscopeConfig(join(dir, 'missing.json')), /neither a preset \(paper, quick, dfsp\) nor an existing file/);
     writeFileSync(join(dir, 'typo.json'), JSON.stringify({ dose: 5 }));
     assert.throws(() => loadMicroscopeConfig(join(dir, 'typo.json')), /typo\.json: microscope: unknown field "dose"/);
   } finally {
