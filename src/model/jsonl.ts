@@ -112,10 +112,82 @@ export function parseAggregateLine(line: string, where: string): Aggregate {
 }
 
 /**
+ * A set of spheres from any source (another generator, a tomogram, a hand-made test): what the
+ * simulator and the descriptors need. `params` is kept as metadata, not validated.
+ */
+export interface SphereRecord {
+  id: string;
+  seed?: string;
+  params?: unknown;
+  particles: Particles;
+}
+
+/**
+ * Parses one JSON line as a {@link SphereRecord}: `{"id", "particles": {x, y, z, r, material}}` with
+ * optional `seed`, `params` and `quality`. Only the geometry is validated: equal-length arrays of
+ * finite numbers, at least one sphere, r > 0, material 0 or 1. `id` may be a string or a number.
+ *
+ * @example
+ * parseSphereLine('{"id": 1, "particles": {"x": [0, 9], "y": [0, 0], "z": [0, 0], "r": [5, 4], "material": [0, 1]}}', 'spheres.jsonl:1');
+ */
+export function parseSphereLine(line: string, where: string): SphereRecord {
+  let o: unknown;
+  try {
+    o = JSON.parse(line);
+  } catch (e) {
+    throw new AggregateFormatError(`${where}: invalid JSON (${(e as Error).message})`);
+  }
+  if (!isObject(o)) throw new AggregateFormatError(`${where}: expected a JSON object, got ${Array.isArray(o) ? 'an array' : JSON.stringify(o)}`);
+  for (const k of Object.keys(o)) {
+    if (!['id', 'seed', 'params', 'particles', 'quality'].includes(k)) {
+      throw new AggregateFormatError(`${where}: unknown key "${k}"; expected id, particles and optionally seed, params, quality`);
+    }
+  }
+  const idRaw = o['id'];
+  const id = typeof idRaw === 'number' && Number.isFinite(idRaw) ? String(idRaw) : idRaw;
+  if (typeof id !== 'string' || id === '') throw new AggregateFormatError(`${where}: "id" must be a non-empty string or a number, got ${JSON.stringify(idRaw) ?? 'nothing'}`);
+  const seedRaw = o['seed'];
+  if (seedRaw !== undefined && typeof seedRaw !== 'string' && !(typeof seedRaw === 'number' && Number.isFinite(seedRaw))) {
+    throw new AggregateFormatError(`${where}: "seed" must be a string or number, got ${JSON.stringify(seedRaw)}`);
+  }
+  const particles = parseParticles(o['particles'], where);
+  if (particles.r.length === 0) throw new AggregateFormatError(`${where}: "particles" holds no sphere`);
+  return { id, ...(seedRaw !== undefined ? { seed: String(seedRaw) } : {}), ...(o['params'] !== undefined ? { params: o['params'] } : {}), particles };
+}
+
+function parseParticles(ps: unknown, where: string): Particles {
+  if (!isObject(ps)) throw new AggregateFormatError(`${where}: "particles" must be an object {x, y, z, r, material}`);
+  const x = numberArray(ps['x'], 'x', where);
+  const y = numberArray(ps['y'], 'y', where);
+  const z = numberArray(ps['z'], 'z', where);
+  const r = numberArray(ps['r'], 'r', where, (v) => (v > 0 ? null : 'is not a positive radius'));
+  const m = numberArray(ps['material'], 'material', where, (v) => (v === 0 || v === 1 ? null : 'is not a material code (0 = A, 1 = B)'));
+  const n = x.length;
+  for (const [name, arr] of [['y', y], ['z', z], ['r', r], ['material', m]] as const) {
+    if (arr.length !== n) throw new AggregateFormatError(`${where}: particles.${name} has ${arr.length} entries but particles.x has ${n}`);
+  }
+  return { x, y, z, r, material: Uint8Array.from(m) };
+}
+
+/** Streams the sphere sets of a JSON Lines file (see {@link parseSphereLine}); errors name file and line. */
+export function iterateSphereRecords(path: string): Generator<SphereRecord> {
+  return iterateLines(path, parseSphereLine);
+}
+
+/** All sphere sets of a JSON Lines file. */
+export function readSphereRecords(path: string): SphereRecord[] {
+  return Array.from(iterateSphereRecords(path));
+}
+
+/**
  * Streams the aggregates of a JSON Lines file one at a time (blank lines skipped), so files larger
  * than memory can be processed. Errors name the file and line.
  */
-export function* iterateAggregatesJsonl(path: string): Generator<Aggregate> {
+export function iterateAggregatesJsonl(path: string): Generator<Aggregate> {
+  return iterateLines(path, parseAggregateLine);
+}
+
+function* iterateLines<T>(path: string, parse: (line: string, where: string) => T): Generator<T> {
   let fd: number;
   try {
     fd = openSync(path, 'r');
@@ -136,7 +208,7 @@ export function* iterateAggregatesJsonl(path: string): Generator<Aggregate> {
       for (const line of lines) {
         lineNo++;
         if (line.trim() === '') continue;
-        yield parseAggregateLine(line, `${path}:${lineNo}`);
+        yield parse(line, `${path}:${lineNo}`);
       }
       if (got === 0) break;
     }

@@ -13,7 +13,7 @@ import { UserError } from '../errors.js';
 import { progressBar } from '../progress.js';
 import { writeFileAtomic } from '../../io/atomic.js';
 import { describeAggregate, DESCRIPTOR_NAMES, DEFAULT_PROJECTIONS, DEFAULT_HULL_POINTS_PER_SPHERE } from '../../descriptors/index.js';
-import { iterateAggregatesJsonl } from '../../model/jsonl.js';
+import { iterateSphereRecords } from '../../model/jsonl.js';
 import { randomStream } from '../../random/index.js';
 
 const USAGE = 'usage: aggstem describe aggregates.jsonl --out descriptors.csv [--projections K] [--hull-points M] [--seed S]';
@@ -50,8 +50,8 @@ export async function run(argv: string[]): Promise<number> {
   const total = await countLines(input);
   const bar = progressBar('describe', total, { quiet: Boolean(values.quiet) });
   const rows: Record<string, string | number>[] = [];
-  // The model's reader validates each record (ids, parameters, particles) and names file:line.
-  for (const agg of iterateAggregatesJsonl(input)) {
+  // Any sphere set is described: the reader validates the geometry (and ids) and names file:line.
+  for (const agg of iterateSphereRecords(input)) {
     const d = describeAggregate(agg.particles, { rng: randomStream(seed, 'describe', rows.length), projections, hullPointsPerSphere: hullPoints });
     const row: Record<string, string | number> = { id: agg.id };
     for (const k of DESCRIPTOR_NAMES) row[k] = d[k];

@@ -15,7 +15,7 @@ import { parseCommandArgs, requireFlag } from '../args.js';
 import { UserError } from '../errors.js';
 import { progressBar } from '../progress.js';
 import { writeFileAtomic } from '../../io/atomic.js';
-import { readAggregatesJsonl } from '../../model/jsonl.js';
+import { readSphereRecords } from '../../model/jsonl.js';
 import { deriveStream, randomRotation, randomStream } from '../../random/index.js';
 import {
   createStemWorkspace, loadMicroscopeConfig, simulateImage, tiltSeries, writeStemImage,
@@ -98,9 +98,10 @@ export async function run(argv: string[]): Promise<number> {
   } catch (e) {
     throw new UserError(`aggstem simulate: cannot read ${input}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}`);
   }
-  let aggregates: ReturnType<typeof readAggregatesJsonl>;
+  // Any sphere set is simulated: only the geometry is validated, `params` is metadata (docs/stem.md).
+  let aggregates: ReturnType<typeof readSphereRecords>;
   try {
-    aggregates = readAggregatesJsonl(input);
+    aggregates = readSphereRecords(input);
   } catch (e) {
     throw new UserError(`aggstem simulate: ${(e as Error).message}`);
   }
