@@ -4,12 +4,19 @@
  * Used by the real-image preprocessing (`src/preprocess`) and the digital twins.
  */
 
+/** Above this many pixels the background statistics use an evenly strided sample of about 2 M. */
+const BACKGROUND_SAMPLE_ABOVE = 1 << 21;
+
 /**
  * Robust background statistics: the median and MAD-based σ of the pixels, iterated on the pixels
- * within 3σ of the median so the (minority) aggregate pixels do not bias them.
+ * within 3σ of the median so the (minority) aggregate pixels do not bias them. Images above 2 M px
+ * use every k-th pixel (k = ⌈n / 2 M⌉): the medians move by far less than σ, and the sorts stay
+ * bounded in memory for 4k-and-larger frames.
  */
 export function estimateBackground(data: ArrayLike<number>): { level: number; sigma: number } {
-  let vals = Float64Array.from(data as ArrayLike<number>);
+  const n = data.length;
+  const stride = n > BACKGROUND_SAMPLE_ABOVE ? Math.ceil(n / BACKGROUND_SAMPLE_ABOVE) : 1;
+  let vals = stride === 1 ? Float64Array.from(data as ArrayLike<number>) : Float64Array.from({ length: Math.ceil(n / stride) }, (_, i) => data[i * stride]!);
   if (vals.length === 0) throw new RangeError('estimateBackground: empty image');
   let level = 0, sigma = 0;
   for (let it = 0; it < 5; it++) {

@@ -144,8 +144,8 @@ export function normaliseToBeamFraction(data: ArrayLike<number>, levels: BeamLev
  * detection and centring. Throws {@link PreprocessError} when the pixel size is unknown, no aggregate
  * is found, or the aggregate is larger than the model's field.
  */
-export function prepareImage(img: RawImage, model: ModelInputSpec, opts: PrepareOptions = {}): PreparedImage {
-  const notes: string[] = [];
+export function prepareImage(img: RawImage, model: ModelInputSpec, opts: PrepareOptions = {}, earlierNotes: string[] = []): PreparedImage {
+  const notes: string[] = [...earlierNotes];
   if (!(img.width > 0 && img.height > 0) || img.data.length !== img.width * img.height) {
     throw new PreprocessError(`image has ${img.data.length} values, expected width × height = ${img.width} × ${img.height} (a single 2D frame)`);
   }
@@ -157,6 +157,16 @@ export function prepareImage(img: RawImage, model: ModelInputSpec, opts: Prepare
   const levels = resolveBeamLevels(img, opts);
   notes.push(levels.vacuumSource === 'normalised' ? 'data already in beam fractions' : `vacuum level ${levels.vacuum.toPrecision(6)} (${levels.vacuumSource}), full-beam level ${levels.fullBeam.toPrecision(6)} (${levels.fullBeamSource})`);
   let frac = normaliseToBeamFraction(img.data, levels);
+  const scale = pixelSizeNm / model.pixelSizeNm;
+  // (A window already cut here is at most (size + 5·scale)² ≤ (6·size)² px once resampled: no second cut.)
+  if (earlierNotes.length === 0 && Math.ceil(img.width * scale) * Math.ceil(img.height * scale) > maxResampledPx(model)) {
+    // Resampling the whole image would allocate far more than the model's field (a coarse image
+    // upsampled to the model's pixel size): decide at the source resolution whether the aggregate
+    // can fit, then resample only a window around it (docs/real-images.md, "Memory").
+    const crop = cropAroundAggregate(img.data, frac, img.width, img.height, pixelSizeNm, levels, model, opts);
+    const note = `only the ${crop.width}×${crop.height} px window around the aggregate (of ${img.width}×${img.height}) is resampled: the whole image would be ${Math.ceil(img.width * scale)}×${Math.ceil(img.height * scale)} px at ${model.pixelSizeNm} nm`;
+    return prepareImage({ ...img, data: crop.data, width: crop.width, height: crop.height }, model, { ...opts, pixelSizeNm }, [note]);
+  }
   const rs = resampleImage(frac, img.width, img.height, pixelSizeNm, model.pixelSizeNm);
   if (rs.width !== img.width || rs.height !== img.height) notes.push(`resampled ${img.width}×${img.height} at ${pixelSizeNm} nm → ${rs.width}×${rs.height} at ${model.pixelSizeNm} nm`);
   frac = rs.data;
@@ -186,3 +196,41 @@ export function prepareImage(img: RawImage, model: ModelInputSpec, opts: Prepare
   return { data, size: model.size, pixelSizeNm: model.pixelSizeNm, levels, aggregate: { areaPx: agg.areaPx, bbox: agg.bbox, centroid: agg.centroid }, windowOriginPx: windowOrigin(cx, cy, model.size), notes };
 }
 
+
+/** The largest resampled image, px, before preprocessing works on a window instead: (4 × model side)². */
+function maxResampledPx(model: ModelInputSpec): number {
+  return (4 * model.size) ** 2;
+}
+
+/**
+ * The window of the source image (beam fractions) around the aggregate that covers the model's
+ * field plus a 2 px margin, or a {@link PreprocessError} when the aggregate, measured at the source
+ * resolution, is larger than the field. Allocates only in proportion to the input and the window.
+ */
+function cropAroundAggregate(
+  raw: ArrayLike<number>, frac: Float32Array, w: number, h: number, pixelSizeNm: number, levels: BeamLevels, model: ModelInputSpec, opts: PrepareOptions,
+): { data: Float32Array; width: number; height: number } {
+  const agg = findAggregate(frac, w, h, { ...opts, smoothPx: 0 });
+  if (!agg) throw new PreprocessError('no aggregate found: nothing stands above the background noise');
+  const [x0, y0, x1, y1] = agg.bbox;
+  const fieldNm = model.size * model.pixelSizeNm;
+  const extentNm = Math.max(x1 - x0 + 1, y1 - y0 + 1) * pixelSizeNm;
+  if (extentNm > fieldNm) {
+    throw new PreprocessError(
+      `the aggregate (${x1 - x0 + 1}×${y1 - y0 + 1} px at ${pixelSizeNm} nm, ${extentNm.toFixed(0)} nm across) does not fit the model's ${model.size}×${model.size} px field (${fieldNm.toFixed(0)} nm across at ${model.pixelSizeNm} nm)`,
+    );
+  }
+  const side = Math.ceil(fieldNm / pixelSizeNm) + 4;
+  const cx = (x0 + x1 + 1) / 2, cy = (y0 + y1 + 1) / 2;
+  const ox = Math.round(cx - side / 2), oy = Math.round(cy - side / 2);
+  const data = new Float32Array(side * side);
+  // Raw values, so the levels are derived again exactly as for a small image; outside: background.
+  const fill = levels.vacuum + agg.background.level * (levels.fullBeam - levels.vacuum);
+  for (let y = 0; y < side; y++) {
+    for (let x = 0; x < side; x++) {
+      const sx = ox + x, sy = oy + y;
+      data[y * side + x] = sx >= 0 && sy >= 0 && sx < w && sy < h ? raw[sy * w + sx]! : fill;
+    }
+  }
+  return { data, width: side, height: side };
+}
