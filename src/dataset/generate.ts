@@ -277,6 +277,14 @@ export async function generateDataset(config: DatasetConfig, dir: string, opts: 
           `preset ${existing.config.preset}, count ${existing.count}, seed ${JSON.stringify(existing.config.seed)}); use another --out or delete it`,
       );
     }
+    if (!existing) {
+      // A new dataset goes into an empty directory: a user's files (even ones named like shards)
+      // are never "resumed" over or mixed into a dataset.
+      const foreign = readdirSync(out).filter((f) => !f.startsWith('.aggstem-'));
+      if (foreign.length > 0) {
+        throw new DatasetError(`--out ${dir} is not empty and holds no aggstem dataset (manifest.json missing; found ${foreign.slice(0, 3).join(', ')}${foreign.length > 3 ? `, … ${foreign.length} entries` : ''}); use a new or empty directory`);
+      }
+    }
     const manifest = existing ?? newManifest(cfg);
     const run: RunRecord = {
       kind: 'generate',

@@ -2,6 +2,7 @@
 import { closeSync, openSync, readSync, fstatSync } from 'node:fs';
 import { extname } from 'node:path';
 import { decodeDm } from './dm.js';
+import { Worker } from 'node:worker_threads';
 import { loadHdf5, readEmd } from './emd.js';
 import { ImageFormatError } from './errors.js';
 import { type ImageArray, type ImageDtype, type ImageFormat, type MicroscopeImage, pixelSizeOf } from './image.js';
@@ -18,6 +19,11 @@ export interface ReadImageOptions {
    * largest greyscale entry; Velox: the HAADF image) and all frames of a stack.
    */
   index?: number;
+  /**
+   * Time limit of an EMD/HDF5 read in {@link readImageAsync}, ms (default 30 000): the HDF5 library
+   * can loop on corrupt files, so the read runs in a worker that is stopped at the limit.
+   */
+  timeoutMs?: number;
 }
 
 const HDF5_MAGIC = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -210,9 +216,39 @@ export function readImage(path: string, opts: ReadImageOptions = {}): Microscope
   return decodeImage(readFileOrThrow(path, format), { ...opts, file: path, format });
 }
 
-/** {@link readImage} that first loads the HDF5 library when the file is EMD/HDF5. */
+/**
+ * {@link readImage} for untrusted files: EMD/HDF5 files are read in a worker thread that is stopped
+ * after `timeoutMs` (default 30 s), which turns an endless loop of the HDF5 library on a corrupt file
+ * into an {@link ImageFormatError}. Other formats are read in this thread (their parsers check every
+ * size against the file length and always end).
+ */
 export async function readImageAsync(path: string, opts: ReadImageOptions = {}): Promise<MicroscopeImage> {
   const format = detectImageFormat(readHead(path), path);
-  if (format === 'hdf5') await loadHdf5();
-  return readImage(path, opts);
+  if (format !== 'hdf5') return readImage(path, opts);
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  if (!(timeoutMs > 0)) throw new RangeError(`readImageAsync: timeoutMs must be > 0, got ${timeoutMs}`);
+  const entry = import.meta.url.endsWith('.ts') ? './hdf5-worker-tsx.mjs' : './hdf5-worker.js';
+  const worker = new Worker(new URL(entry, import.meta.url), { workerData: { path, opts: { ...(opts.index !== undefined ? { index: opts.index } : {}) } } });
+  type Reply = { image?: MicroscopeImage; error?: { name: string; message: string; file?: string; format?: string } };
+  try {
+    const reply = await new Promise<Reply>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new ImageFormatError(path, 'emd', `the HDF5 read did not finish within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${(timeoutMs / 1000).toFixed(0)} s`} (a corrupt file can make the HDF5 library loop); stopped`)), timeoutMs);
+      worker.once('message', (m: Reply) => { clearTimeout(timer); resolve(m); });
+      worker.once('error', (e) => { clearTimeout(timer); reject(new ImageFormatError(path, 'emd', `the HDF5 reader failed: ${e.message}`)); });
+      worker.once('exit', (code) => { clearTimeout(timer); reject(new ImageFormatError(path, 'emd', `the HDF5 reader stopped (exit ${code})`)); });
+    });
+    if (reply.error) {
+      const { name, message, file, format: f } = reply.error;
+      if (name === 'ImageFormatError' && file !== undefined && f !== undefined) {
+        const prefix = `${file}: not a readable ${f} file: `;
+        throw new ImageFormatError(file, f, message.startsWith(prefix) ? message.slice(prefix.length) : message);
+      }
+      throw new ImageFormatError(path, 'emd', message);
+    }
+    // Loading the library here too keeps `hdf5Loaded()` and the sync readImage usable afterwards.
+    await loadHdf5();
+    return reply.image!;
+  } finally {
+    await worker.terminate();
+  }
 }
