@@ -333,7 +333,11 @@ const DATA_TYPES: Record<number, ImageDtype | string> = {
   13: 'complex128 (unsupported)',
   14: 'uint8', // binary mask
   23: 'RGBA (unsupported)',
+  27: 'packed complex (unsupported)',
 };
+
+/** RGB/RGBA entries: usually the file's thumbnail, never the data the user means. */
+const COLOUR_TYPES = new Set([8, 23]);
 
 interface DmImageEntry {
   index: number;
@@ -398,8 +402,12 @@ export function decodeDm(bytes: Uint8Array, file = '<bytes>', opts: { index?: nu
   } else {
     // The thumbnail is usually an RGBA entry (often larger than a small scan), so pick the largest
     // greyscale image; ties go to the later entry.
+    // Without a real-valued greyscale image, blame the main (non-thumbnail) image's own type, e.g.
+    // a complex FFT, not the RGBA thumbnail.
     const usable = entries.filter((e) => (DATA_TYPES[e.dataType] ?? '') in DTYPE_SIZE);
-    for (const e of usable.length > 0 ? usable : entries) if (!chosen || e.data.byteLength >= chosen.data.byteLength) chosen = e;
+    const notColour = entries.filter((e) => !COLOUR_TYPES.has(e.dataType));
+    const pool = usable.length > 0 ? usable : notColour.length > 0 ? notColour : entries;
+    for (const e of pool) if (!chosen || e.data.byteLength >= chosen.data.byteLength) chosen = e;
   }
   const img = chosen!;
   const dtype = DATA_TYPES[img.dataType];
@@ -436,8 +444,16 @@ export function decodeDm(bytes: Uint8Array, file = '<bytes>', opts: { index?: nu
   const metadata: Record<string, unknown> = {};
   const voltage = mi['Voltage'];
   if (typeof voltage === 'number' && voltage > 0) metadata.beamEnergyKv = voltage / 1000;
-  if (typeof mi['STEM Camera Length'] === 'number') metadata.cameraLengthMm = mi['STEM Camera Length'];
-  if (typeof mi['Indicated Magnification'] === 'number') metadata.magnification = mi['Indicated Magnification'];
+  // A TEM diffraction pattern reports its camera length (mm) as the "Indicated Magnification". (STEM
+  // runs the imaging lenses in diffraction mode too, but there the value is the magnification and
+  // the camera length has its own tag.) A STEM camera length of 0 means "not recorded".
+  const scanning = /scan/i.test(str(mi['Operation Mode']) ?? '');
+  const diffraction = !scanning && [mi['Imaging Mode'], mi['Operation Mode']].some((v) => typeof v === 'string' && /diffraction/i.test(v));
+  if (typeof mi['STEM Camera Length'] === 'number' && mi['STEM Camera Length'] > 0) metadata.cameraLengthMm = mi['STEM Camera Length'];
+  if (typeof mi['Indicated Magnification'] === 'number') {
+    if (diffraction) metadata.cameraLengthMm ??= mi['Indicated Magnification'];
+    else metadata.magnification = mi['Indicated Magnification'];
+  }
   const session = (plainTags['Session Info'] ?? {}) as Record<string, unknown>;
   const microscope = str(mi['Microscope']) ?? str(session['Microscope']) ?? str(mi['Name']);
   if (microscope) metadata.microscope = microscope;
@@ -446,8 +462,15 @@ export function decodeDm(bytes: Uint8Array, file = '<bytes>', opts: { index?: nu
   // DigiScan stores the per-pixel dwell ("Sample Time") in microseconds.
   const sample = scan['Sample Time'];
   if (typeof sample === 'number' && sample > 0) metadata.dwellTimeS = sample * 1e-6;
+  // A scanned image is STEM only on a transmission microscope: at ≤ 30 kV, or when the microscope or
+  // the signal (cathodoluminescence) says so, it is SEM.
+  const meta = (plainTags['Meta Data'] ?? {}) as Record<string, unknown>;
+  const signal = str(meta['Signal']);
+  if (signal) metadata.signal = signal;
+  const sem = (typeof voltage === 'number' && voltage > 0 && voltage <= 30_000) || /\bSEM\b|scanning electron/i.test(microscope ?? '') || /^CL$|cathodolum/i.test(signal ?? '');
   const mode = str(mi['Operation Mode']);
-  if (mode) metadata.acquisitionMode = /scan/i.test(mode) ? 'STEM' : 'TEM';
+  if (sem && (mode || plainTags['DigiScan'] || signal)) metadata.acquisitionMode = 'SEM';
+  else if (mode) metadata.acquisitionMode = /scan/i.test(mode) ? 'STEM' : 'TEM';
   else if (plainTags['DigiScan']) metadata.acquisitionMode = 'STEM';
   const date = str(bar['Acquisition Date']);
   const time = str(bar['Acquisition Time']);

@@ -214,7 +214,7 @@ function get(o: unknown, ...path: string[]): unknown {
  * (Berkeley: the n-th `emd_group_type = 1` group; Velox: the n-th `/Data/Image` entry; default:
  * Velox's HAADF image if present, else the first). Requires {@link loadHdf5} to have finished.
  */
-export function readEmd(path: string, opts: { index?: number } = {}): MicroscopeImage {
+export function readEmd(path: string, opts: { index?: number; signal?: string } = {}): MicroscopeImage {
   if (!h5) {
     throw new Error(`reading ${path}: EMD files need the HDF5 library loaded first — run \`await loadHdf5()\` once, or use \`await readImageAsync(path)\``);
   }
@@ -244,17 +244,24 @@ function readOpened(
   f: H5.File,
   path: string,
   fileBytes: number,
-  opts: { index?: number },
+  opts: { index?: number; signal?: string },
   setFormat: (f: 'emd' | 'emd-velox') => void,
   fail: (why: string) => never,
 ): MicroscopeImage {
   const images = f.get('Data/Image') as H5.Group | null;
   if (images && isGroup(images)) {
     setFormat('emd-velox');
-    return readVelox(images, fileBytes, opts, fail);
+    return readVelox(images, fileBytes, opts, fail, veloxLabels(f));
   }
   const candidates = walkBerkeley(f, fail);
   if (candidates.length === 0) fail('no group with emd_group_type = 1 and a `data` dataset (nor a Velox /Data/Image group)');
+  if (opts.signal !== undefined) {
+    // Berkeley EMD names its datasets by group path: match the last path segment.
+    if (opts.index !== undefined) fail('give an index or a signal name, not both');
+    const k = candidates.findIndex((c) => c.path.split('/').pop()!.toLowerCase() === opts.signal!.toLowerCase());
+    if (k < 0) fail(`no signal "${opts.signal}"; the file has ${candidates.map((c, i) => `${i}: ${c.path}`).join(', ')}`);
+    opts = { index: k };
+  }
   const idx = opts.index ?? Math.max(0, candidates.findIndex((c) => {
     const d = f.get(`${c.path}/data`) as H5.Dataset | null;
     const nd = d?.metadata?.shape?.length ?? 0;
@@ -325,7 +332,38 @@ function readOpened(
   return image;
 }
 
-function readVelox(images: H5.Group, fileBytes: number, opts: { index?: number }, fail: (why: string) => never): MicroscopeImage {
+/**
+ * Velox's display labels per image key (`/Presentation/Displays/ImageDisplay/<id>`: JSON with
+ * `dataPath` and `display.label`): the titles the user saw, e.g. "iDPC", "dDPC", "A-C" for the
+ * signals of one DPC detector, which share `BinaryResult.Detector`. Empty when absent or unreadable.
+ */
+function veloxLabels(f: H5.File): Map<string, string> {
+  const out = new Map<string, string>();
+  const g = f.get('Presentation/Displays/ImageDisplay') as H5.Group | null;
+  if (!g || !isGroup(g)) return out;
+  for (const k of g.keys().slice(0, 256)) {
+    const d = g.get(k) as H5.Dataset | null;
+    if (!d || !isDataset(d)) continue;
+    const md = jsonOf(d);
+    const path = get(md, 'dataPath'), label = get(md, 'display', 'label');
+    if (typeof path === 'string' && typeof label === 'string' && label) out.set(path.split('/').pop()!, label);
+  }
+  return out;
+}
+
+/** A Velox JSON dataset: a (variable- or fixed-length) string, or bytes in column 0. */
+function jsonOf(d: H5.Dataset): unknown {
+  const v = d.value as unknown;
+  const text = typeof v === 'string' ? v : Array.isArray(v) && typeof v[0] === 'string' ? v[0] : null;
+  if (text === null) return veloxMetadata({ get: () => d } as unknown as H5.Group);
+  try {
+    return JSON.parse(text.replace(/\0+$/, ''));
+  } catch {
+    return undefined;
+  }
+}
+
+function readVelox(images: H5.Group, fileBytes: number, opts: { index?: number; signal?: string }, fail: (why: string) => never, labels: Map<string, string> = new Map()): MicroscopeImage {
   const keys = images.keys();
   if (keys.length === 0) fail('/Data/Image is empty');
   const entries = keys.map((k) => {
@@ -333,9 +371,18 @@ function readVelox(images: H5.Group, fileBytes: number, opts: { index?: number }
     const d = g?.get?.('Data') as H5.Dataset | null;
     const shape = (d?.metadata?.shape ?? []).map(Number);
     const md = g && isGroup(g) ? veloxMetadata(g) : undefined;
-    return { key: k, group: g, shape, md };
+    const detector = get(md, 'BinaryResult', 'Detector');
+    const title = labels.get(k) ?? (typeof detector === 'string' ? detector : `image ${k}`);
+    return { key: k, group: g, shape, md, title };
   });
   let idx = opts.index;
+  if (opts.signal !== undefined) {
+    if (idx !== undefined) fail('give an index or a signal name, not both');
+    const want = opts.signal.toLowerCase();
+    idx = entries.findIndex((e) => e.title.toLowerCase() === want);
+    if (idx < 0) idx = entries.findIndex((e) => String(get(e.md, 'BinaryResult', 'Detector')).toLowerCase() === want);
+    if (idx < 0) fail(`no signal "${opts.signal}"; the file has ${entries.map((e, i) => `${i}: ${e.title}`).join(', ')}`);
+  }
   if (idx === undefined) {
     idx = entries.findIndex((e) => String(get(e.md, 'BinaryResult', 'Detector')).toUpperCase() === 'HAADF');
     if (idx < 0) idx = 0;
@@ -360,7 +407,7 @@ function readVelox(images: H5.Group, fileBytes: number, opts: { index?: number }
   const pw = asNumber(get(md, 'BinaryResult', 'PixelSize', 'width'));
   const unit = get(md, 'BinaryResult', 'PixelUnitX');
   const ps = pixelSizeOf(pw, typeof unit === 'string' ? unit : pw !== undefined ? 'm' : '');
-  const metadata: Record<string, unknown> = { dataset: `/Data/Image/${e.key}`, images: entries.map((x) => ({ key: x.key, detector: get(x.md, 'BinaryResult', 'Detector'), shape: x.shape })) };
+  const metadata: Record<string, unknown> = { dataset: `/Data/Image/${e.key}`, title: e.title, images: entries.map((x) => ({ key: x.key, title: x.title, detector: get(x.md, 'BinaryResult', 'Detector'), shape: x.shape })) };
   const hv = asNumber(get(md, 'Optics', 'AccelerationVoltage'));
   if (hv) metadata.beamEnergyKv = hv / 1000;
   const dwell = asNumber(get(md, 'Scan', 'DwellTime'));

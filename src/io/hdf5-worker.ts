@@ -6,7 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { loadHdf5, readEmd } from './emd.js';
 import { ImageFormatError } from './errors.js';
 
-const { path, opts } = workerData as { path: string; opts: { index?: number } };
+const { path, opts } = workerData as { path: string; opts: { index?: number; signal?: string } };
 try {
   await loadHdf5();
   const img = readEmd(path, opts);

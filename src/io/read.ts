@@ -20,6 +20,11 @@ export interface ReadImageOptions {
    */
   index?: number;
   /**
+   * Which signal of an EMD file, by name: a Velox image's display title (e.g. "HAADF", "iDPC") or
+   * detector, or a Berkeley dataset's group name (case-insensitive). Not with `index`.
+   */
+  signal?: string;
+  /**
    * Time limit of an EMD/HDF5 read in {@link readImageAsync}, ms (default 30 000): the HDF5 library
    * can loop on corrupt files, so the read runs in a worker that is stopped at the limit.
    */
@@ -213,6 +218,7 @@ export function readImage(path: string, opts: ReadImageOptions = {}): Microscope
     return img;
   }
   if (format === null) throw new ImageFormatError(path, 'image', 'unknown format (expected dm3, dm4, mrc, emd, tif, png or npy, by content or extension)');
+  if (opts.signal !== undefined) throw new ImageFormatError(path, format, `only EMD files have named signals (got signal "${opts.signal}"); choose an image with index`);
   return decodeImage(readFileOrThrow(path, format), { ...opts, file: path, format });
 }
 
@@ -228,7 +234,7 @@ export async function readImageAsync(path: string, opts: ReadImageOptions = {}):
   const timeoutMs = opts.timeoutMs ?? 30_000;
   if (!(timeoutMs > 0)) throw new RangeError(`readImageAsync: timeoutMs must be > 0, got ${timeoutMs}`);
   const entry = import.meta.url.endsWith('.ts') ? './hdf5-worker-tsx.mjs' : './hdf5-worker.js';
-  const worker = new Worker(new URL(entry, import.meta.url), { workerData: { path, opts: { ...(opts.index !== undefined ? { index: opts.index } : {}) } } });
+  const worker = new Worker(new URL(entry, import.meta.url), { workerData: { path, opts: { ...(opts.index !== undefined ? { index: opts.index } : {}), ...(opts.signal !== undefined ? { signal: opts.signal } : {}) } } });
   type Reply = { image?: MicroscopeImage; error?: { name: string; message: string; file?: string; format?: string } };
   try {
     const reply = await new Promise<Reply>((resolve, reject) => {

@@ -1,14 +1,14 @@
 /**
- * `aggstem inspect FILE [--json] [--raw]`: reads a microscope or aggstem image file (dm3, dm4, mrc,
+ * `aggstem inspect FILE [--index N | --signal NAME] [--json] [--raw]`: reads a microscope or aggstem image file (dm3, dm4, mrc,
  * emd, tif, png, npy) and prints its format, shape, dtype, pixel size, min / max / mean and the key
  * acquisition metadata. `--json` prints one JSON object instead; `--raw` adds the file's full tag
  * tree / header. Unknown or corrupt files exit with status 2 and a one-line message.
  */
-import { parseCommandArgs } from '../args.js';
+import { intFlag, parseCommandArgs } from '../args.js';
 import { UserError } from '../errors.js';
 import { imageStats, readImageAsync, type MicroscopeImage } from '../../io/index.js';
 
-const USAGE = 'usage: aggstem inspect FILE [--json] [--raw]';
+const USAGE = 'usage: aggstem inspect FILE [--index N | --signal NAME] [--json] [--raw]';
 
 /** Key facts shown in text mode, in this order, with labels and units. */
 const KEY_FACTS: [string, string, (v: unknown) => string][] = [
@@ -19,6 +19,7 @@ const KEY_FACTS: [string, string, (v: unknown) => string][] = [
   ['cameraLengthMm', 'camera length', (v) => `${fmt(v as number)} mm`],
   ['magnification', 'magnification', (v) => `${v}x`],
   ['convergenceMrad', 'convergence', (v) => `${fmt(v as number)} mrad`],
+  ['title', 'signal', String],
   ['detector', 'detector', String],
   ['date', 'date', String],
   ['time', 'time', String],
@@ -77,6 +78,9 @@ function textReport(sum: Record<string, unknown>, img: MicroscopeImage, raw: boo
     if (v !== undefined && v !== null && v !== '') rows.push([label, show(v)]);
   }
   if (typeof img.metadata.note === 'string') rows.push(['note', img.metadata.note]);
+  // Files with several images (Velox signals): list them so --index/--signal can pick one.
+  const images = img.metadata.images as { title?: string; detector?: unknown }[] | undefined;
+  if (Array.isArray(images) && images.length > 1) rows.push(['images', images.map((x, i) => `${i}: ${x.title ?? x.detector ?? '?'}`).join(', ') + ' (pick with --index N or --signal NAME)']);
   const w = Math.max(...rows.map(([k]) => k.length));
   let text = rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`).join('\n');
   if (raw && img.metadata.raw !== undefined) text += `\n\nraw metadata:\n${JSON.stringify(img.metadata.raw, null, 2)}`;
@@ -84,12 +88,14 @@ function textReport(sum: Record<string, unknown>, img: MicroscopeImage, raw: boo
 }
 
 export async function run(argv: string[]): Promise<number> {
-  const { values, positionals } = parseCommandArgs('inspect', argv, { json: { type: 'boolean' }, raw: { type: 'boolean' } }, true);
+  const { values, positionals } = parseCommandArgs('inspect', argv, { json: { type: 'boolean' }, raw: { type: 'boolean' }, index: { type: 'string' }, signal: { type: 'string' } }, true);
   if (positionals.length !== 1) {
     throw new UserError(`aggstem inspect: expected exactly one FILE, got ${positionals.length === 0 ? 'none' : positionals.length}\n${USAGE}`);
   }
   const file = positionals[0]!;
-  const img = await readImageAsync(file);
+  const index = values.index !== undefined ? intFlag('inspect', 'index', values.index as string, 0, 0) : undefined;
+  if (index !== undefined && values.signal !== undefined) throw new UserError('aggstem inspect: give --index or --signal, not both');
+  const img = await readImageAsync(file, { ...(index !== undefined ? { index } : {}), ...(values.signal !== undefined ? { signal: values.signal as string } : {}) });
   const raw = values.raw === true;
   const sum = inspectSummary(file, img, raw);
   if (values.json === true) {

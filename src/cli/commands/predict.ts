@@ -3,7 +3,7 @@
  * simulated images, optionally with digital twins.
  *
  *   aggstem predict --model MODEL FILE... [--json] [--backend auto|tensorflow|wasm|cpu]
- *                   [--pixel-size NM] [--vacuum LEVEL] [--full-beam LEVEL] [--normalised]
+ *                   [--pixel-size NM] [--vacuum LEVEL] [--full-beam LEVEL] [--normalised] [--index N | --signal NAME]
  *                   [--twins K [--candidates M] --out DIR] [--seed S]
  *
  * `--model quick` (when no directory of that name exists) is the pre-trained quick model shipped in
@@ -51,19 +51,21 @@ interface LevelFlags {
   vacuumLevel?: number;
   fullBeamLevel?: number;
   normalised: boolean;
+  /** Which image of a multi-image file (--index N / --signal NAME). */
+  read?: { index?: number; signal?: string };
 }
 
 function where(file: string, frame: number | null): string {
   return `${file}${frame !== null ? `[${frame}]` : ''}`;
 }
 
-async function readFile(file: string): Promise<MicroscopeImage> {
-  return readImageAsync(file);
+async function readFile(file: string, read: LevelFlags['read'] = {}): Promise<MicroscopeImage> {
+  return readImageAsync(file, read);
 }
 
 /** Reads one file and prepares each of its frames for the model (refusals become UserErrors naming the file). */
 async function readItems(file: string, flags: LevelFlags, meta: EstimatorMeta): Promise<Item[]> {
-  const img = await readFile(file);
+  const img = await readFile(file, flags.read);
   const spec = modelInputSpec(meta);
   const ownBeamFraction = isAggstemBeamFraction(img) && flags.vacuumLevel === undefined && flags.fullBeamLevel === undefined;
   const opts: PrepareOptions = { normalised: flags.normalised || ownBeamFraction };
@@ -143,6 +145,8 @@ export async function run(argv: string[]): Promise<number> {
       candidates: { type: 'string' },
       out: { type: 'string' },
       seed: { type: 'string' },
+      index: { type: 'string' },
+      signal: { type: 'string' },
     },
     true,
   );
@@ -150,6 +154,9 @@ export async function run(argv: string[]): Promise<number> {
   if (positionals.length === 0) throw new UserError('aggstem predict: give at least one image FILE (dm3, dm4, mrc, emd, tif, png or npy)');
   const backendPref = backendFlag('predict', values.backend as string | undefined);
   const flags: LevelFlags = { normalised: Boolean(values.normalised) };
+  if (values.index !== undefined && values.signal !== undefined) throw new UserError('aggstem predict: give --index or --signal, not both');
+  if (values.index !== undefined) flags.read = { index: intFlag('predict', 'index', values.index as string, 0, 0) };
+  if (values.signal !== undefined) flags.read = { signal: values.signal as string };
   const pixelFlag = optionalNumber('pixel-size', values['pixel-size']);
   if (pixelFlag !== undefined && !(pixelFlag > 0)) throw new UserError(`aggstem predict: --pixel-size must be > 0 nm, got ${pixelFlag}`);
   if (pixelFlag !== undefined) flags.pixelSizeNm = pixelFlag;
