@@ -233,28 +233,58 @@ export async function readImageAsync(path: string, opts: ReadImageOptions = {}):
   if (format !== 'hdf5') return readImage(path, opts);
   const timeoutMs = opts.timeoutMs ?? 30_000;
   if (!(timeoutMs > 0)) throw new RangeError(`readImageAsync: timeoutMs must be > 0, got ${timeoutMs}`);
-  const entry = import.meta.url.endsWith('.ts') ? './hdf5-worker-tsx.mjs' : './hdf5-worker.js';
-  const worker = new Worker(new URL(entry, import.meta.url), { workerData: { path, opts: { ...(opts.index !== undefined ? { index: opts.index } : {}), ...(opts.signal !== undefined ? { signal: opts.signal } : {}) } } });
-  type Reply = { image?: MicroscopeImage; error?: { name: string; message: string; file?: string; format?: string } };
-  try {
-    const reply = await new Promise<Reply>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new ImageFormatError(path, 'emd', `the HDF5 read did not finish within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${(timeoutMs / 1000).toFixed(0)} s`} (a corrupt file can make the HDF5 library loop); stopped`)), timeoutMs);
-      worker.once('message', (m: Reply) => { clearTimeout(timer); resolve(m); });
-      worker.once('error', (e) => { clearTimeout(timer); reject(new ImageFormatError(path, 'emd', `the HDF5 reader failed: ${e.message}`)); });
-      worker.once('exit', (code) => { clearTimeout(timer); reject(new ImageFormatError(path, 'emd', `the HDF5 reader stopped (exit ${code})`)); });
-    });
-    if (reply.error) {
-      const { name, message, file, format: f } = reply.error;
-      if (name === 'ImageFormatError' && file !== undefined && f !== undefined) {
-        const prefix = `${file}: not a readable ${f} file: `;
-        throw new ImageFormatError(file, f, message.startsWith(prefix) ? message.slice(prefix.length) : message);
-      }
-      throw new ImageFormatError(path, 'emd', message);
+  const reply = await hdf5Read(path, { ...(opts.index !== undefined ? { index: opts.index } : {}), ...(opts.signal !== undefined ? { signal: opts.signal } : {}) }, timeoutMs);
+  if (reply.error) {
+    const { name, message, file, format: f } = reply.error;
+    if (name === 'ImageFormatError' && file !== undefined && f !== undefined) {
+      const prefix = `${file}: not a readable ${f} file: `;
+      throw new ImageFormatError(file, f, message.startsWith(prefix) ? message.slice(prefix.length) : message);
     }
-    // Loading the library here too keeps `hdf5Loaded()` and the sync readImage usable afterwards.
-    await loadHdf5();
-    return reply.image!;
-  } finally {
-    await worker.terminate();
+    throw new ImageFormatError(path, 'emd', message);
   }
+  // The file is sound: load the library here too, so the synchronous readImage works afterwards.
+  await loadHdf5();
+  return reply.image!;
+}
+
+type Hdf5Reply = { id: number; image?: MicroscopeImage; error?: { name: string; message: string; file?: string; format?: string } };
+
+/** The HDF5 reader thread, started on first use and replaced after a timeout; reads run one at a time. */
+let hdf5Worker: Worker | null = null;
+let hdf5Queue: Promise<unknown> = Promise.resolve();
+let hdf5Next = 0;
+
+function hdf5Read(path: string, opts: { index?: number; signal?: string }, timeoutMs: number): Promise<Hdf5Reply> {
+  const run = async (): Promise<Hdf5Reply> => {
+    if (!hdf5Worker) {
+      const entry = import.meta.url.endsWith('.ts') ? './hdf5-worker-tsx.mjs' : './hdf5-worker.js';
+      hdf5Worker = new Worker(new URL(entry, import.meta.url));
+      hdf5Worker.unref(); // an idle reader never keeps the process alive
+    }
+    const worker = hdf5Worker;
+    const id = hdf5Next++;
+    return new Promise<Hdf5Reply>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+      };
+      const drop = () => {
+        if (hdf5Worker === worker) hdf5Worker = null;
+        void worker.terminate();
+      };
+      const onMessage = (m: Hdf5Reply) => { if (m.id === id) { done(); resolve(m); } };
+      const onError = (e: Error) => { done(); drop(); reject(new ImageFormatError(path, 'emd', `the HDF5 reader failed: ${e.message}`)); };
+      const onExit = (code: number) => { done(); drop(); reject(new ImageFormatError(path, 'emd', `the HDF5 reader stopped (exit ${code})`)); };
+      const timer = setTimeout(() => {
+        done();
+        drop();
+        reject(new ImageFormatError(path, 'emd', `the HDF5 read did not finish within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${(timeoutMs / 1000).toFixed(0)} s`} (a corrupt file can make the HDF5 library loop); stopped`));
+      }, timeoutMs);
+      worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+      worker.postMessage({ id, path, opts });
+    });
+  };
+  const p = hdf5Queue.then(run, run);
+  hdf5Queue = p.catch(() => undefined);
+  return p;
 }
