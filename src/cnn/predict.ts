@@ -321,12 +321,32 @@ export async function predict(estimator: Estimator, image: EstimatorImage, opts:
 }
 
 /**
+ * Warnings that the model's input itself is unlike the training images, by one simple statistic the
+ * model file records: the 99.9th percentile pixel of the training images (the input transform's
+ * divisor). An input whose own 99.9th percentile is above 3× or below a third of it holds far
+ * brighter or fainter material than anything the model saw (other material, dose or detector
+ * settings, or no aggregate at all). `input`: the prepared model input (beam fractions).
+ */
+export function inputStatisticWarnings(meta: EstimatorMeta, input: ArrayLike<number>): string[] {
+  const sorted = Float64Array.from(input).sort();
+  const q = sorted[Math.min(sorted.length - 1, Math.floor(0.999 * sorted.length))]!;
+  const ref = meta.input.transform.divisor;
+  if (!(ref > 0) || !Number.isFinite(q)) return [];
+  const ratio = q / ref;
+  if (ratio > 3 || ratio < 1 / 3) {
+    return [`WARNING: the image's brightest pixels (99.9th percentile ${q.toPrecision(3)} of the beam) are ${ratio > 1 ? `${ratio.toFixed(1)}× brighter` : `${(1 / ratio).toFixed(1)}× fainter`} than the training images' (${ref.toPrecision(3)}): the image may be unlike the training images (other material or thickness, detector levels, or no aggregate)`];
+  }
+  return [];
+}
+
+/**
  * Warnings that an estimate is doubtful because the image may lie outside what the model was trained
  * on: a parameter whose posterior median sits in the outer 2 % of its prior range (the network pins
  * estimates at a bound when the image is unlike every training image). Empty when nothing is flagged.
  */
-export function outOfDistributionWarnings(meta: EstimatorMeta, e: ParamEstimate): string[] {
+export function outOfDistributionWarnings(meta: EstimatorMeta, e: ParamEstimate, input?: ArrayLike<number>): string[] {
   const out: string[] = [];
+  if (input && input.length > 0) out.push(...inputStatisticWarnings(meta, input));
   meta.scaling.forEach((s, j) => {
     const u = scaleValue(s, e.median[j]!);
     if (u < 0.02 || u > 0.98) {

@@ -269,7 +269,7 @@ export async function run(argv: string[]): Promise<number> {
   }
 
   // Doubtful results are said, in the notes and the JSON (`warnings`), never left quiet.
-  items.forEach((it, i) => it.prepared.notes.push(...outOfDistributionWarnings(meta, estimates[i]!)));
+  items.forEach((it, i) => it.prepared.notes.push(...outOfDistributionWarnings(meta, estimates[i]!, it.prepared.data)));
   const warnings = items.map((it) => it.prepared.notes.filter((n) => n.startsWith('WARNING')));
   const provenance = { model: resolve(modelDir), modelSha256: meta.files, modelCodeVersion: meta.codeVersion, backend: tf.getBackend(), codeVersion: codeVersion(), seed };
   if (values.json) {
