@@ -2,6 +2,7 @@
 // `npm run setup:jupyter` / `npm run lab`: a project-local Jupyter for the aggstem notebooks.
 //
 //   node scripts/setup-jupyter.mjs [--lab] [--user] [--python=PATH] [--no-install] [--json] [--quiet]
+//   node scripts/setup-jupyter.mjs --postinstall   (npm install: quiet, one line, never fails the install)
 //   node scripts/setup-jupyter.mjs lab [extra `jupyter lab` arguments]
 //
 // 1. Finds a Python that has jupyter_client + nbclient + nbconvert (+ jupyterlab with --lab / lab):
@@ -37,7 +38,7 @@ const BASE_PACKAGES = ['jupyter_client', 'nbclient', 'nbconvert'];
 const LAB_PACKAGES = ['jupyterlab', 'plotly'];
 
 function parseArgs(argv) {
-  const o = { lab: false, user: false, noInstall: false, python: process.env.AGGSTEM_PYTHON || '', json: false, quiet: false, launch: false, rest: [] };
+  const o = { lab: false, user: false, noInstall: false, python: process.env.AGGSTEM_PYTHON || '', json: false, quiet: false, launch: false, postinstall: false, rest: [] };
   let i = 0;
   if (argv[0] === 'lab') {
     o.launch = true;
@@ -52,6 +53,7 @@ function parseArgs(argv) {
     else if (a === '--json') o.json = true;
     else if (a === '--no-install') o.noInstall = true;
     else if (a === '--quiet') o.quiet = true;
+    else if (a === '--postinstall') (o.postinstall = true), (o.quiet = true);
     else if (a.startsWith('--python=')) o.python = a.slice('--python='.length);
     else if (a === '--help' || a === '-h') {
       console.log(readFileSync(fileURLToPath(import.meta.url), 'utf8').split('\n').slice(1).filter((l, i, a) => a.slice(0, i + 1).every((x) => x.startsWith('//'))).map((l) => l.replace(/^\/\/ ?/, '')).join('\n'));
@@ -89,11 +91,16 @@ class NotFound extends Error {}
 
 const hasAll = (p, mods) => p !== null && mods.every((m) => p.modules[m]);
 
+let captureOutput = false;
+
 function run(cmd, args, log) {
   log(`$ ${[cmd, ...args].join(' ')}`);
-  const r = spawnSync(cmd, args, { stdio: ['ignore', 'inherit', 'inherit'] });
+  // Quiet runs capture pip's output (its retry warnings for an unreachable extra index are noise on
+  // offline machines) and show its last lines only when it fails.
+  const r = spawnSync(cmd, args, { stdio: ['ignore', captureOutput ? 'pipe' : 'inherit', captureOutput ? 'pipe' : 'inherit'], encoding: 'utf8', env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' } });
   if (r.error || r.status !== 0) {
-    throw new Error(`setup-jupyter: "${[cmd, ...args].join(' ')}" failed (${r.error?.message ?? `exit ${r.status}`})`);
+    const tail = captureOutput ? `: ${`${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').filter((l) => !/Retrying|WARNING: Retrying/.test(l)).slice(-3).join(' | ')}` : '';
+    throw new Error(`setup-jupyter: "${[cmd, ...args].join(' ')}" failed (${r.error?.message ?? `exit ${r.status}`})${tail}`);
   }
 }
 
@@ -200,7 +207,8 @@ function jupyterDataDir(python) {
 
 export function setup(argv) {
   const opts = parseArgs(argv);
-  const log = opts.quiet || opts.json ? (s) => console.error(s) : (s) => console.log(s);
+  captureOutput = opts.quiet || opts.json;
+  const log = opts.postinstall ? () => {} : opts.quiet || opts.json ? (s) => console.error(s) : (s) => console.log(s);
   const py = findPython(opts, log);
   linkSelf(log);
   const spec = JSON.stringify(kernelSpec(), null, 1) + '\n';
@@ -233,12 +241,20 @@ export function setup(argv) {
 
 function main() {
   let res;
+  const t0 = Date.now();
+  const postinstall = process.argv.includes('--postinstall');
   try {
     res = setup(process.argv.slice(2));
   } catch (e) {
+    if (postinstall) {
+      // npm install must not fail because Jupyter could not be set up: say why, in one line.
+      console.log(`[aggstem jupyter] not set up (${(e instanceof Error ? e.message : String(e)).slice(0, 300)}); the notebooks need it: npm run setup:jupyter`);
+      process.exit(0);
+    }
     console.error(e instanceof Error ? e.message : String(e));
     process.exit(e instanceof NotFound ? 3 : 1);
   }
+  if (postinstall) console.log(`[aggstem jupyter] ready: ${res.record.python} with kernel ${KERNEL_NAME} (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   const { opts, record } = res;
   if (!opts.launch) return;
   const env = { ...process.env, JUPYTER_PATH: [record.jupyterPath, process.env.JUPYTER_PATH].filter(Boolean).join(process.platform === 'win32' ? ';' : ':') };

@@ -4,8 +4,8 @@
 // then draw in headless Chromium (plots rendered, no console errors). Artifacts (executed
 // notebooks, HTML, screenshots) go to test-artifacts/notebooks/.
 //
-// Needs the project Jupyter (`npm run setup:jupyter`) and Chromium (/usr/bin/chromium or
-// $AGGSTEM_CHROMIUM). Missing either: skipped locally with the reason, FAILED under CI.
+// Needs the project Jupyter (set up by `npm install`, or `npm run setup:jupyter`) and Chromium
+// ($AGGSTEM_CHROMIUM, /usr/bin/chromium, or the npm package @sparticuz/chromium: scripts/chromium.mjs). Missing either: skipped locally with the reason, FAILED under CI.
 //
 // A notebook whose metadata has `aggstem.blockedBy: "<reason>"` (it cannot run until another part
 // of the project is fixed) still runs: its failures are reported as a TODO subtest, and the test
@@ -18,11 +18,12 @@ import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { decode } from 'fast-png';
 import { chromium, type Browser } from 'playwright-core';
+import { chromiumExecutable } from '../../scripts/chromium.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const here = join(root, 'test', 'notebooks');
 const artifacts = join(root, 'test-artifacts', 'notebooks');
-const chromiumPath = process.env.AGGSTEM_CHROMIUM ?? '/usr/bin/chromium';
+const chromiumPath = (await chromiumExecutable()) ?? '(none)';
 const CHROMIUM_FLAGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync',
@@ -200,7 +201,7 @@ function figureMaterials(executed: string): Array<Set<number>> {
 test('every notebook runs clean in small mode and its HTML export draws in headless Chromium', { timeout: 900_000 }, async (t) => {
   const t0 = Date.now();
   if (!env) return unavailable(t, missing!);
-  if (!existsSync(chromiumPath)) return unavailable(t, `no Chromium at ${chromiumPath} (apt-get install chromium, or set AGGSTEM_CHROMIUM)`);
+  if (!existsSync(chromiumPath)) return unavailable(t, `no Chromium at ${chromiumPath} (npm install provides @sparticuz/chromium; or set AGGSTEM_CHROMIUM)`);
   // AGGSTEM_NOTEBOOK_DIR runs the same checks on another folder of notebooks (default notebooks/).
   const dir = process.env.AGGSTEM_NOTEBOOK_DIR ? join(root, process.env.AGGSTEM_NOTEBOOK_DIR) : join(root, 'notebooks');
   const notebooks = readdirSync(dir).filter((f) => f.endsWith('.ipynb')).sort().map((f) => join(dir, f));

@@ -1,6 +1,7 @@
 // The main job as a newcomer runs it: `npm start` (here in small-size mode, into a temp folder),
 // then its report opened in headless Chromium with the figures actually drawn.
-// Chromium (/usr/bin/chromium or $AGGSTEM_CHROMIUM) missing: skipped locally, FAILED under CI.
+// Chromium ($AGGSTEM_CHROMIUM, /usr/bin/chromium, or the npm package @sparticuz/chromium; see
+// scripts/chromium.mjs) missing: skipped locally, FAILED under CI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -9,10 +10,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
+import { chromiumExecutable } from '../../scripts/chromium.mjs';
 import { readTableParquet } from '../../src/io/table.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const chromiumPath = process.env.AGGSTEM_CHROMIUM ?? '/usr/bin/chromium';
+const chromiumPath = (await chromiumExecutable()) ?? '(none)';
 const artifacts = join(root, 'test-artifacts');
 
 test('npm start (small mode) runs dataset → training → evaluation and writes a report that draws offline', { timeout: 900_000 }, async (t) => {
