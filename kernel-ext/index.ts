@@ -17,8 +17,9 @@
  *
  * @packageDocumentation
  */
-export { show, bundleFor, showKind, isSphereSet, isImageLike, resetPlotlyInjection } from './show.js';
-export type { ShowKind, ShowOptions } from './show.js';
+export { show, showGrid, compare, gridBundle, bundleFor, showKind, isSphereSet, isImageLike, resetPlotlyInjection } from './show.js';
+export { descriptorBundle, estimateBundle } from './records.js';
+export type { GridOptions, ShowKind, ShowOptions, StemChannel } from './show.js';
 export {
   aggregateBundle,
   aggregateFigure,

@@ -9,9 +9,16 @@ import { isVegaLiteSpec, vegaLiteBundle, type VegaLiteSpec } from './vega.js';
 import { isTableLike, tableBundle, type TableBundleOptions } from './table.js';
 import { displayBundle, displayMode, isSocketBusy, NoKernelError } from './tslab-bridge.js';
 import { MIME, type MimeBundle } from './mime.js';
+import { descriptorBundle, estimateBundle, gridHtmlBundle, isDescriptorRecord, isEstimate, type EstimateLike } from './records.js';
 
 /** What `show` recognised a value as. */
-export type ShowKind = 'aggregate' | 'particles' | 'image' | 'vega-lite' | 'plotly' | 'table' | 'bundle' | 'text';
+/** Which map of a simulated `StemImage` to show (default: the noisy image). */
+export type StemChannel = 'noisy' | 'clean' | 'counts' | 'thicknessA' | 'thicknessB' | 'mask';
+const STEM_CHANNEL_FIELD: Record<StemChannel, string> = {
+  noisy: 'noisy', clean: 'clean', counts: 'counts', thicknessA: 'thicknessANm', thicknessB: 'thicknessBNm', mask: 'materialMask',
+};
+
+export type ShowKind = 'aggregate' | 'particles' | 'image' | 'vega-lite' | 'plotly' | 'table' | 'descriptors' | 'estimate' | 'bundle' | 'text';
 
 function isArrayLike(a: unknown): a is ArrayLike<number> {
   return (ArrayBuffer.isView(a) && !(a instanceof DataView)) || Array.isArray(a);
@@ -29,11 +36,14 @@ export function isSphereSet(x: unknown): x is SphereSet {
  * The library's images (`Image2D`: `data`, `widthPx`, `heightPx`, `pixelSizeNm`; a simulated
  * `StemImage` shows its `noisy` image) as the display's `{ data, width, height }`; other values unchanged.
  */
-export function asDisplayImage(x: unknown): unknown {
+export function asDisplayImage(x: unknown, channel?: StemChannel): unknown {
   if (x === null || typeof x !== 'object') return x;
   const o = x as Record<string, unknown>;
   if (!Number.isInteger(o.widthPx) || !Number.isInteger(o.heightPx)) return x;
-  const data = isArrayLike(o.data) ? o.data : isArrayLike(o.noisy) ? o.noisy : undefined;
+  if (channel !== undefined && !isArrayLike(o[STEM_CHANNEL_FIELD[channel]])) {
+    throw new TypeError(`show: channel "${channel}" needs a simulated StemImage (field ${STEM_CHANNEL_FIELD[channel]}); this image has ${Object.keys(o).filter((k) => isArrayLike(o[k])).join(', ')}`);
+  }
+  const data = channel !== undefined ? o[STEM_CHANNEL_FIELD[channel]] : isArrayLike(o.data) ? o.data : isArrayLike(o.noisy) ? o.noisy : undefined;
   if (!data) return x;
   return { data, width: o.widthPx, height: o.heightPx, ...(typeof o.pixelSizeNm === 'number' ? { pixelSizeNm: o.pixelSizeNm } : {}) };
 }
@@ -62,6 +72,8 @@ export function showKind(x: unknown): ShowKind {
     if (isTableLike(x)) return 'table';
     if (isVegaLiteSpec(x)) return 'vega-lite';
     if (isPlotlyFigure(x)) return 'plotly';
+    if (isEstimate(x)) return 'estimate';
+    if (isDescriptorRecord(x)) return 'descriptors';
     if ((x as Record<string, unknown>)[MIME.plain] !== undefined && Object.keys(x).every((k) => /^[a-z]+\/[\w.+-]+$/.test(k))) return 'bundle';
   }
   return 'text';
@@ -69,6 +81,8 @@ export function showKind(x: unknown): ShowKind {
 
 /** Options of {@link show} (each applies to the kinds it names). */
 export interface ShowOptions extends AggregateFigureOptions, ImageBundleOptions, TableBundleOptions {
+  /** For a simulated `StemImage`: which map to show (default `noisy`). */
+  channel?: StemChannel;
   /**
    * plotly.js for the `text/html` twin of 3D figures: `auto` (default) inlines it into the first
    * figure of the kernel session and reuses it later; `inline` always; `none` leaves the HTML
@@ -110,13 +124,17 @@ export async function bundleFor(
     case 'plotly':
       return { kind, bundle: plotlyBundle(x as PlotlyFigure, plotly), metadata: {} };
     case 'image': {
-      const r = imageBundleWithInfo(asDisplayImage(x) as ImageLike, opts);
+      const r = imageBundleWithInfo(asDisplayImage(x, opts.channel) as ImageLike, opts);
       return { kind, bundle: r.bundle, metadata: r.metadata };
     }
     case 'vega-lite':
       return { kind, bundle: await vegaLiteBundle(x as VegaLiteSpec), metadata: {} };
     case 'table':
       return { kind, bundle: tableBundle(x as Parameters<typeof tableBundle>[0], opts), metadata: {} };
+    case 'descriptors':
+      return { kind, bundle: descriptorBundle(x as Record<string, number>, opts.caption ? { caption: opts.caption } : {}), metadata: {} };
+    case 'estimate':
+      return { kind, bundle: estimateBundle(x as EstimateLike, opts.caption ? { caption: opts.caption } : {}), metadata: {} };
     case 'bundle':
       return { kind, bundle: x as MimeBundle, metadata: {} };
     default:
@@ -131,6 +149,8 @@ export async function bundleFor(
  * - an image `{data, width, height, pixelSizeNm?}` → PNG with a scale bar;
  * - a vega-lite spec → interactive chart + static SVG;
  * - an arquero table → HTML table;
+ * - a descriptor record (`describeAggregate`) → table with units and meanings;
+ * - an estimate (`predict`) → medians with 68 %/95 % intervals and units (and its descriptor estimates);
  * - a plotly figure `{data, layout}` → plotly view; a ready MIME bundle → as is;
  * - anything else → text.
  *
@@ -153,4 +173,47 @@ export async function show(x: unknown, opts: ShowOptions = {}): Promise<void> {
     }
   }
   if (plotly.includePlotlyJs && (kind === 'aggregate' || kind === 'particles' || kind === 'plotly')) plotlyJsSent = true;
+}
+
+/** Options of {@link showGrid}: columns, one title per item, and the image options for every panel. */
+export interface GridOptions extends ImageBundleOptions {
+  titles?: string[];
+  columns?: number;
+  caption?: string;
+  channel?: StemChannel;
+}
+
+/** The bundle {@link showGrid} sends (for tests and non-kernel use). */
+export function gridBundle(items: unknown[], opts: GridOptions = {}): MimeBundle {
+  if (!Array.isArray(items) || items.length === 0) throw new TypeError('showGrid: expected a non-empty array of images');
+  if (opts.titles && opts.titles.length !== items.length) throw new RangeError(`showGrid: ${opts.titles.length} titles for ${items.length} images`);
+  const panels = items.map((it, i) => {
+    const img = asDisplayImage(it, opts.channel);
+    if (!isImageLike(img)) throw new TypeError(`showGrid: item ${i} is not an image ({data, width, height} or an Image2D/StemImage)`);
+    const r = imageBundleWithInfo(img, opts);
+    return { pngBase64: r.bundle[MIME.png] as string, title: opts.titles?.[i] ?? `image ${i + 1}`, description: String(r.bundle[MIME.plain]) };
+  });
+  return gridHtmlBundle(panels, { ...(opts.columns !== undefined ? { columns: opts.columns } : {}), ...(opts.caption ? { caption: opts.caption } : {}) });
+}
+
+/**
+ * Shows images side by side in one labelled grid (each with its own contrast and scale bar): a tilt
+ * series, dataset samples, the clean and noisy maps of one simulation.
+ *
+ * @example
+ * await showGrid([img, img, img], { channel: 'clean', titles: ['a', 'b', 'c'] });
+ */
+export async function showGrid(items: unknown[], opts: GridOptions = {}): Promise<void> {
+  if (displayMode() === 'none') throw new NoKernelError('showGrid()');
+  displayBundle(gridBundle(items, opts));
+}
+
+/**
+ * Two images side by side with titles, e.g. a real micrograph and its best digital twin.
+ *
+ * @example
+ * await compare(observed, twinImage, { titles: ['observed', 'twin'] });
+ */
+export async function compare(a: unknown, b: unknown, opts: GridOptions = {}): Promise<void> {
+  await showGrid([a, b], { columns: 2, titles: opts.titles ?? ['left', 'right'], ...opts });
 }
