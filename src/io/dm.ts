@@ -335,10 +335,8 @@ const DATA_TYPES: Record<number, ImageDtype | string> = {
   23: 'RGBA (unsupported)',
   27: 'packed complex (unsupported)',
 };
-
 /** RGB/RGBA entries: usually the file's thumbnail, never the data the user means. */
 const COLOUR_TYPES = new Set([8, 23]);
-
 interface DmImageEntry {
   index: number;
   data: DmArray;
