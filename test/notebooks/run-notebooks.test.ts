@@ -243,7 +243,7 @@ test('every notebook runs clean in small mode and its HTML export draws in headl
       const withHtml = figureMaterials(nb.executed!);
       assert.equal(page.plotly, withHtml.length, `${nb.name}: every 3D figure drew`);
       assert.equal(page.svgs, nb.mimeCounts['image/svg+xml'] ?? 0, `${nb.name}: every SVG chart drew`);
-      assert.equal(page.pngs, nb.mimeCounts['image/png'] ?? 0, `${nb.name}: every PNG image loaded`);
+      assert.equal(page.pngs, (nb.mimeCounts['image/png'] ?? 0) + (nb.mimeCounts['embedded image/png'] ?? 0), `${nb.name}: every PNG image loaded`);
       page.colours.forEach((c, i) => {
         const mats = withHtml[i]!;
         // Each material in the figure shows up as its colour on screen (≥ 0.2 % of the plot area).

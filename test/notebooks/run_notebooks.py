@@ -161,6 +161,12 @@ def run_one(path, args):
         for data in rich_outputs(cell):
             for mime, value in data.items():
                 counts[mime] = counts.get(mime, 0) + 1
+                # PNGs inlined in HTML (showGrid / compare panels) must load in the browser too.
+                if mime == "text/html":
+                    html = "".join(value) if isinstance(value, list) else str(value)
+                    k = html.count('src="data:image/png;base64,') if 'class="aggstem-grid"' in html else 0
+                    if k:
+                        counts["embedded image/png"] = counts.get("embedded image/png", 0) + k
                 why = check_value(mime, value)
                 if why:
                     rep["failures"].append(f"cell {i}: bad {mime} output: {why}")
