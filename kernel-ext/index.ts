@@ -19,6 +19,8 @@
  */
 export { show, showGrid, compare, gridBundle, bundleFor, showKind, isSphereSet, isImageLike, resetPlotlyInjection } from './show.js';
 export { descriptorBundle, estimateBundle } from './records.js';
+export { saveFigure, type SaveFigureOptions, type SavedFigure } from './save-figure.js';
+export { chromiumExecutable } from './browser.js';
 export type { GridOptions, ShowKind, ShowOptions, StemChannel } from './show.js';
 export {
   aggregateBundle,

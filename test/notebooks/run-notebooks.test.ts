@@ -5,7 +5,7 @@
 // notebooks, HTML, screenshots) go to test-artifacts/notebooks/.
 //
 // Needs the project Jupyter (set up by `npm install`, or `npm run setup:jupyter`) and Chromium
-// ($AGGSTEM_CHROMIUM, /usr/bin/chromium, or the npm package @sparticuz/chromium: scripts/chromium.mjs). Missing either: skipped locally with the reason, FAILED under CI.
+// ($AGGSTEM_CHROMIUM, /usr/bin/chromium, or the npm package @sparticuz/chromium: kernel-ext/browser.ts). Missing either: skipped locally with the reason, FAILED under CI.
 //
 // A notebook whose metadata has `aggstem.blockedBy: "<reason>"` (it cannot run until another part
 // of the project is fixed) still runs: its failures are reported as a TODO subtest, and the test
@@ -18,7 +18,7 @@ import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { decode } from 'fast-png';
 import { chromium, type Browser } from 'playwright-core';
-import { chromiumExecutable } from '../../scripts/chromium.mjs';
+import { chromiumExecutable } from '../../kernel-ext/browser.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const here = join(root, 'test', 'notebooks');

@@ -1,7 +1,7 @@
 // The main job as a newcomer runs it: `npm start` (here in small-size mode, into a temp folder),
 // then its report opened in headless Chromium with the figures actually drawn.
 // Chromium ($AGGSTEM_CHROMIUM, /usr/bin/chromium, or the npm package @sparticuz/chromium; see
-// scripts/chromium.mjs) missing: skipped locally, FAILED under CI.
+// kernel-ext/browser.ts) missing: skipped locally, FAILED under CI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium } from 'playwright-core';
-import { chromiumExecutable } from '../../scripts/chromium.mjs';
+import { chromiumExecutable } from '../../kernel-ext/browser.js';
 import { readTableParquet } from '../../src/io/table.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
