@@ -26,10 +26,10 @@ export interface PlotlyBundleOptions extends PlotlyHtmlOptions {
  */
 export function plotlyBundle(fig: PlotlyFigure, opts: PlotlyBundleOptions = {}): MimeBundle {
   const bundle: MimeBundle = {
-    [MIME.plotly]: { data: fig.data, layout: fig.layout, config: fig.config ?? {} },
+    [MIME.plotly]: { data: fig.data, layout: fig.layout, config: fig.config ?? {}, ...(fig.frames ? { frames: fig.frames } : {}) },
   };
   if (!opts.noHtml) bundle[MIME.html] = plotlyHtml(fig, opts);
-  bundle[MIME.plain] = opts.text ?? `<plotly figure: ${fig.data.map((t) => String(t.type ?? 'scatter')).join(', ')}>`;
+  bundle[MIME.plain] = opts.text ?? `<plotly figure: ${fig.data.map((t) => String(t.type ?? 'scatter')).join(', ')}${fig.frames ? `; ${fig.frames.length} frames on a slider` : ''}>`;
   return bundle;
 }
 

@@ -21,6 +21,7 @@ export { show, showGrid, compare, gridBundle, bundleFor, showKind, isSphereSet, 
 export { descriptorBundle, estimateBundle } from './records.js';
 export { saveFigure, type SaveFigureOptions, type SavedFigure } from './save-figure.js';
 export { chromiumExecutable } from './browser.js';
+export { aggregateFramesFigure } from '../src/analysis/aggregate-frames.js';
 export type { GridOptions, ShowKind, ShowOptions, StemChannel } from './show.js';
 export {
   aggregateBundle,

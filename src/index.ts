@@ -209,3 +209,4 @@ export { runPipeline, PIPELINE_DEFAULTS, type PipelineConfig, type PipelineProgr
 export {
   aggregateFigure, plotlyHtml, MATERIAL_STYLES, type AggregateFigureOptions, type PlotlyFigure, type SphereSet, type MaterialStyle,
 } from './analysis/aggregate-figure.js';
+export { aggregateFramesFigure } from './analysis/aggregate-frames.js';

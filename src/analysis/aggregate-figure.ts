@@ -41,6 +41,8 @@ export interface PlotlyFigure {
   data: Array<Record<string, unknown>>;
   layout: Record<string, unknown>;
   config?: Record<string, unknown>;
+  /** Animation frames (a slider over precomputed states: `aggregateFramesFigure`). */
+  frames?: Array<{ name: string; data: Array<Record<string, unknown>> }>;
 }
 
 /** A triangulated unit sphere. */
@@ -278,7 +280,7 @@ export function plotlyHtml(fig: PlotlyFigure, opts: PlotlyHtmlOptions = {}): str
     '<script>(function () {',
     `  var el = document.getElementById(${jsonForScript(id)});`,
     `  var fig = ${jsonForScript(fig)};`,
-    '  if (window.Plotly) { window.Plotly.newPlot(el, fig.data, fig.layout, fig.config || {}); }',
+    '  if (window.Plotly) { window.Plotly.newPlot(el, { data: fig.data, layout: fig.layout, config: fig.config || {}, frames: fig.frames || [] }); }',
     "  else { el.style.height = 'auto'; el.textContent = 'plotly.js is not loaded in this page: it is inlined into the first 3D figure of each kernel session; re-run that cell, or call resetPlotlyInjection() from aggstem/kernel-ext and re-run this one.'; }",
     '})();</script>',
   );
