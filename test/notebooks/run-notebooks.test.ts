@@ -137,9 +137,10 @@ async function checkInBrowser(browser: Browser, html: string, shot: string): Pro
   });
   try {
     await page.goto(pathToFileURL(html).href, { waitUntil: 'load', timeout: 120_000 });
-    // Page-side code as strings: the project's TypeScript has no DOM lib.
+    // Page-side code as strings: the project's TypeScript has no DOM lib. 3D views draw into a WebGL
+    // canvas; 2D plotly figures (e.g. a slider over line profiles) into SVG traces.
     await page.waitForFunction(
-      "[...document.querySelectorAll('.aggstem-plotly')].every((el) => el.classList.contains('js-plotly-plot') && el.querySelector('canvas'))",
+      "[...document.querySelectorAll('.aggstem-plotly')].every((el) => el.classList.contains('js-plotly-plot') && (el.querySelector('canvas') || el.querySelector('.main-svg .scatterlayer .trace')))",
       null,
       { timeout: 60_000 },
     );
@@ -237,11 +238,11 @@ test('every notebook runs clean in small mode and its HTML export draws in headl
     for (const nb of clean) {
       const shot = join(artifacts, `${nb.name}.png`);
       const page = await checkInBrowser(browser, nb.html!, shot);
-      t.diagnostic(`${nb.name}: ${page.plotly} 3D plots, ${page.svgs} SVG charts, ${page.pngs} PNG images in Chromium; screenshot ${relative(root, shot)}; stubbed ${page.blocked.length} CDN requests`);
+      t.diagnostic(`${nb.name}: ${page.plotly} plotly figures, ${page.svgs} SVG charts, ${page.pngs} PNG images in Chromium; screenshot ${relative(root, shot)}; stubbed ${page.blocked.length} CDN requests`);
       assert.deepEqual(page.errors, [], `${nb.name}: console errors in Chromium`);
       // nbconvert shows the HTML twin of each plotly bundle, the SVG of each vega-lite bundle.
       const withHtml = figureMaterials(nb.executed!);
-      assert.equal(page.plotly, withHtml.length, `${nb.name}: every 3D figure drew`);
+      assert.equal(page.plotly, withHtml.length, `${nb.name}: every plotly figure drew (3D: a WebGL canvas; 2D: its traces)`);
       assert.equal(page.svgs, nb.mimeCounts['image/svg+xml'] ?? 0, `${nb.name}: every SVG chart drew`);
       assert.equal(page.pngs, (nb.mimeCounts['image/png'] ?? 0) + (nb.mimeCounts['embedded image/png'] ?? 0), `${nb.name}: every PNG image loaded`);
       page.colours.forEach((c, i) => {
