@@ -22,6 +22,7 @@ export { descriptorBundle, estimateBundle } from './records.js';
 export { saveFigure, type SaveFigureOptions, type SavedFigure } from './save-figure.js';
 export { chromiumExecutable } from './browser.js';
 export { aggregateFramesFigure } from '../src/analysis/aggregate-frames.js';
+export { predictionExplorerFigure, type PredictionPoints } from './explorer.js';
 export type { GridOptions, ShowKind, ShowOptions, StemChannel } from './show.js';
 export {
   aggregateBundle,

@@ -42,7 +42,7 @@ export interface PlotlyFigure {
   layout: Record<string, unknown>;
   config?: Record<string, unknown>;
   /** Animation frames (a slider over precomputed states: `aggregateFramesFigure`). */
-  frames?: Array<{ name: string; data: Array<Record<string, unknown>> }>;
+  frames?: Array<{ name: string; data: Array<Record<string, unknown>>; layout?: Record<string, unknown> }>;
 }
 
 /** A triangulated unit sphere. */
@@ -280,7 +280,13 @@ export function plotlyHtml(fig: PlotlyFigure, opts: PlotlyHtmlOptions = {}): str
     '<script>(function () {',
     `  var el = document.getElementById(${jsonForScript(id)});`,
     `  var fig = ${jsonForScript(fig)};`,
-    '  if (window.Plotly) { window.Plotly.newPlot(el, { data: fig.data, layout: fig.layout, config: fig.config || {}, frames: fig.frames || [] }); }',
+    '  if (window.Plotly) {',
+    '    window.Plotly.newPlot(el, { data: fig.data, layout: fig.layout, config: fig.config || {}, frames: fig.frames || [] }).then(function () {',
+    // layout.meta.aggstemClickToFrame: a click on a point shows the frame named by its customdata.
+    '      if (!(fig.layout.meta && fig.layout.meta.aggstemClickToFrame)) return;',
+    '      el.on("plotly_click", function (d) { var c = d.points && d.points[0] && d.points[0].customdata; if (c !== undefined) window.Plotly.animate(el, [String(c)], { mode: "immediate", frame: { duration: 0, redraw: true }, transition: { duration: 0 } }); });',
+    '    });',
+    '  }',
     "  else { el.style.height = 'auto'; el.textContent = 'plotly.js is not loaded in this page: it is inlined into the first 3D figure of each kernel session; re-run that cell, or call resetPlotlyInjection() from aggstem/kernel-ext and re-run this one.'; }",
     '})();</script>',
   );
