@@ -68,18 +68,7 @@ function numberArray(v: unknown, name: string, where: string, check?: (x: number
  * a quality object.
  */
 export function parseAggregateLine(line: string, where: string): Aggregate {
-  let o: unknown;
-  try {
-    o = JSON.parse(line);
-  } catch (e) {
-    throw new AggregateFormatError(`${where}: invalid JSON (${(e as Error).message})`);
-  }
-  if (!isObject(o)) throw new AggregateFormatError(`${where}: expected a JSON object, got ${Array.isArray(o) ? 'an array' : JSON.stringify(o)}`);
-  for (const k of Object.keys(o)) {
-    if (!['id', 'seed', 'params', 'particles', 'quality'].includes(k)) {
-      throw new AggregateFormatError(`${where}: unknown key "${k}"; expected id, seed, params, particles, quality`);
-    }
-  }
+  const o = parseRecord(line, where);
   const id = o['id'];
   if (typeof id !== 'string' || id === '') throw new AggregateFormatError(`${where}: "id" must be a non-empty string, got ${JSON.stringify(id) ?? 'nothing'}`);
   const seedRaw = o['seed'];
@@ -93,22 +82,29 @@ export function parseAggregateLine(line: string, where: string): Aggregate {
     if (e instanceof ModelParamError) throw new AggregateFormatError(`${where}: params: ${e.message}`);
     throw e;
   }
-  const ps = o['particles'];
-  if (!isObject(ps)) throw new AggregateFormatError(`${where}: "particles" must be an object {x, y, z, r, material}`);
-  const x = numberArray(ps['x'], 'x', where);
-  const y = numberArray(ps['y'], 'y', where);
-  const z = numberArray(ps['z'], 'z', where);
-  const r = numberArray(ps['r'], 'r', where, (v) => (v > 0 ? null : 'is not a positive radius'));
-  const m = numberArray(ps['material'], 'material', where, (v) => (v === 0 || v === 1 ? null : 'is not a material code (0 = A, 1 = B)'));
-  const n = x.length;
-  for (const [name, arr] of [['y', y], ['z', z], ['r', r], ['material', m]] as const) {
-    if (arr.length !== n) throw new AggregateFormatError(`${where}: particles.${name} has ${arr.length} entries but particles.x has ${n}`);
-  }
+  const particles = parseParticles(o['particles'], where);
+  const n = particles.x.length;
   if (n !== params.nParticles) throw new AggregateFormatError(`${where}: particles has ${n} entries but params.nParticles = ${params.nParticles}`);
   const q = o['quality'];
   if (!isObject(q)) throw new AggregateFormatError(`${where}: "quality" must be an object, got ${JSON.stringify(q) ?? 'nothing'}`);
-  const particles: Particles = { x, y, z, r, material: Uint8Array.from(m) };
   return { id, seed: String(seedRaw), params, particles, quality: q as AggregateQuality };
+}
+
+/** One line as a JSON object with only the record keys (id, seed, params, particles, quality). */
+function parseRecord(line: string, where: string): Record<string, unknown> {
+  let o: unknown;
+  try {
+    o = JSON.parse(line);
+  } catch (e) {
+    throw new AggregateFormatError(`${where}: invalid JSON (${(e as Error).message})`);
+  }
+  if (!isObject(o)) throw new AggregateFormatError(`${where}: expected a JSON object, got ${Array.isArray(o) ? 'an array' : JSON.stringify(o)}`);
+  for (const k of Object.keys(o)) {
+    if (!['id', 'seed', 'params', 'particles', 'quality'].includes(k)) {
+      throw new AggregateFormatError(`${where}: unknown key "${k}"; expected id, seed, params, particles, quality`);
+    }
+  }
+  return o;
 }
 
 /**
@@ -131,18 +127,7 @@ export interface SphereRecord {
  * parseSphereLine('{"id": 1, "particles": {"x": [0, 9], "y": [0, 0], "z": [0, 0], "r": [5, 4], "material": [0, 1]}}', 'spheres.jsonl:1');
  */
 export function parseSphereLine(line: string, where: string): SphereRecord {
-  let o: unknown;
-  try {
-    o = JSON.parse(line);
-  } catch (e) {
-    throw new AggregateFormatError(`${where}: invalid JSON (${(e as Error).message})`);
-  }
-  if (!isObject(o)) throw new AggregateFormatError(`${where}: expected a JSON object, got ${Array.isArray(o) ? 'an array' : JSON.stringify(o)}`);
-  for (const k of Object.keys(o)) {
-    if (!['id', 'seed', 'params', 'particles', 'quality'].includes(k)) {
-      throw new AggregateFormatError(`${where}: unknown key "${k}"; expected id, particles and optionally seed, params, quality`);
-    }
-  }
+  const o = parseRecord(line, where);
   const idRaw = o['id'];
   const id = typeof idRaw === 'number' && Number.isFinite(idRaw) ? String(idRaw) : idRaw;
   if (typeof id !== 'string' || id === '') throw new AggregateFormatError(`${where}: "id" must be a non-empty string or a number, got ${JSON.stringify(idRaw) ?? 'nothing'}`);
