@@ -23,6 +23,7 @@ export { saveFigure, type SaveFigureOptions, type SavedFigure } from './save-fig
 export { chromiumExecutable } from './browser.js';
 export { aggregateFramesFigure } from '../src/analysis/aggregate-frames.js';
 export { predictionExplorerFigure, type PredictionPoints } from './explorer.js';
+export { montage, particleBox, crop, type Montage, type PixelBox } from './montage.js';
 export type { GridOptions, ShowKind, ShowOptions, StemChannel } from './show.js';
 export {
   aggregateBundle,

@@ -59,3 +59,18 @@ test('a StemImage shows the channel asked for; showGrid lays out labelled panels
   assert.match(g[MIME.plain] as string, /^\[1\] 0°: <image 128 × 128 px/m);
   assert.throws(() => gridBundle([img], { titles: ['a', 'b'] }), /2 titles for 1 images/);
 });
+
+test('montage: panels in a grid with white (range-max) gaps and one shared range; particleBox and crop', async () => {
+  const { montage, particleBox, crop } = await import('../../kernel-ext/index.js');
+  const a = Float32Array.from({ length: 4 }, (_, i) => i), b = Float32Array.from({ length: 4 }, (_, i) => 10 + i);
+  const m = montage([a, b], 2, 2, 1.5, { range: [0, 20] });
+  assert.deepEqual([m.width, m.height, m.pixelSizeNm], [2 * 2 + 3, 2, 1.5]);
+  assert.deepEqual(Array.from(m.data.subarray(0, 7)), [0, 1, 20, 20, 20, 10, 11]);
+  assert.deepEqual(m.range, [0, 20]);
+  assert.throws(() => montage([a, new Float32Array(3)], 2, 2, 1), /panel 1 has 3 values, expected 2 × 2/);
+  const mask = new Uint8Array(100); mask[5 * 10 + 5] = 1;
+  const box = particleBox([mask], 10, 10, 1);
+  assert.deepEqual(box, { x0: 4, y0: 4, w: 3, h: 3 });
+  const img = Float32Array.from({ length: 100 }, (_, i) => i);
+  assert.deepEqual(Array.from(crop(img, 10, box, 2)).slice(0, 6), [44, 44, 45, 45, 46, 46]);
+});
