@@ -101,3 +101,15 @@ export function gridHtmlBundle(panels: GridPanel[], opts: { columns?: number; ca
   const text = `${opts.caption ? `${opts.caption}\n` : ''}${panels.map((p, i) => `[${i + 1}] ${p.title}: ${p.description}`).join('\n')}`;
   return { [MIME.html]: html, [MIME.plain]: text };
 }
+
+/** A training history: a non-empty array of epoch logs (`epoch`, `loss`, `valNll`, `phase`). */
+export function isTrainingHistory(x: unknown): x is import('../src/cnn/estimator.js').EpochLog[] {
+  return Array.isArray(x) && x.length > 0 && x.every((h) => h !== null && typeof h === 'object' && typeof (h as Record<string, unknown>).epoch === 'number' && typeof (h as Record<string, unknown>).loss === 'number' && 'valNll' in (h as object) && 'phase' in (h as object));
+}
+
+/** An evaluation result of `evaluateEstimator` (params, draws, pit, indices, settings). */
+export function isEvaluationResult(x: unknown): boolean {
+  if (x === null || typeof x !== 'object') return false;
+  const o = x as Record<string, unknown>;
+  return ['params', 'draws', 'pit', 'indices', 'settings'].every((k) => k in o) && typeof o.params === 'object' && o.indices instanceof Int32Array;
+}

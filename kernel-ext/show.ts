@@ -9,7 +9,10 @@ import { isVegaLiteSpec, vegaLiteBundle, type VegaLiteSpec } from './vega.js';
 import { isTableLike, tableBundle, type TableBundleOptions } from './table.js';
 import { displayBundle, displayMode, isSocketBusy, NoKernelError } from './tslab-bridge.js';
 import { MIME, type MimeBundle } from './mime.js';
-import { descriptorBundle, estimateBundle, gridHtmlBundle, isDescriptorRecord, isEstimate, type EstimateLike } from './records.js';
+import { descriptorBundle, estimateBundle, gridHtmlBundle, isDescriptorRecord, isEstimate, isEvaluationResult, isTrainingHistory, type EstimateLike } from './records.js';
+import { evaluationBundle } from './evaluation.js';
+import { trainingHistorySpec } from '../src/analysis/history-figure.js';
+import type { EvaluationResult } from '../src/analysis/evaluate.js';
 
 /** What `show` recognised a value as. */
 /** Which map of a simulated `StemImage` to show (default: the noisy image). */
@@ -18,7 +21,7 @@ const STEM_CHANNEL_FIELD: Record<StemChannel, string> = {
   noisy: 'noisy', clean: 'clean', counts: 'counts', thicknessA: 'thicknessANm', thicknessB: 'thicknessBNm', mask: 'materialMask',
 };
 
-export type ShowKind = 'aggregate' | 'particles' | 'image' | 'vega-lite' | 'plotly' | 'table' | 'descriptors' | 'estimate' | 'bundle' | 'text';
+export type ShowKind = 'aggregate' | 'particles' | 'image' | 'vega-lite' | 'plotly' | 'table' | 'descriptors' | 'estimate' | 'history' | 'evaluation' | 'bundle' | 'text';
 
 function isArrayLike(a: unknown): a is ArrayLike<number> {
   return (ArrayBuffer.isView(a) && !(a instanceof DataView)) || Array.isArray(a);
@@ -72,6 +75,8 @@ export function showKind(x: unknown): ShowKind {
     if (isTableLike(x)) return 'table';
     if (isVegaLiteSpec(x)) return 'vega-lite';
     if (isPlotlyFigure(x)) return 'plotly';
+    if (isEvaluationResult(x)) return 'evaluation';
+    if (isTrainingHistory(x)) return 'history';
     if (isEstimate(x)) return 'estimate';
     if (isDescriptorRecord(x)) return 'descriptors';
     if ((x as Record<string, unknown>)[MIME.plain] !== undefined && Object.keys(x).every((k) => /^[a-z]+\/[\w.+-]+$/.test(k))) return 'bundle';
@@ -135,6 +140,10 @@ export async function bundleFor(
       return { kind, bundle: descriptorBundle(x as Record<string, number>, opts.caption ? { caption: opts.caption } : {}), metadata: {} };
     case 'estimate':
       return { kind, bundle: estimateBundle(x as EstimateLike, opts.caption ? { caption: opts.caption } : {}), metadata: {} };
+    case 'history':
+      return { kind, bundle: await vegaLiteBundle(trainingHistorySpec(x as Parameters<typeof trainingHistorySpec>[0]) as VegaLiteSpec), metadata: {} };
+    case 'evaluation':
+      return { kind, bundle: await evaluationBundle(x as EvaluationResult), metadata: {} };
     case 'bundle':
       return { kind, bundle: x as MimeBundle, metadata: {} };
     default:
@@ -151,6 +160,8 @@ export async function bundleFor(
  * - an arquero table → HTML table;
  * - a descriptor record (`describeAggregate`) → table with units and meanings;
  * - an estimate (`predict`) → medians with 68 %/95 % intervals and units (and its descriptor estimates);
+ * - a training history (`run.history`) → loss and validation NLL chart, best epoch marked;
+ * - an evaluation result (`evaluateEstimator`) → scores, predicted vs true, calibration, descriptor routes;
  * - a plotly figure `{data, layout}` → plotly view; a ready MIME bundle → as is;
  * - anything else → text.
  *

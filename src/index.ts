@@ -210,3 +210,4 @@ export {
   aggregateFigure, plotlyHtml, MATERIAL_STYLES, type AggregateFigureOptions, type PlotlyFigure, type SphereSet, type MaterialStyle,
 } from './analysis/aggregate-figure.js';
 export { aggregateFramesFigure } from './analysis/aggregate-frames.js';
+export { trainingHistorySpec } from './analysis/history-figure.js';

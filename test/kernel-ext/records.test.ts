@@ -74,3 +74,27 @@ test('montage: panels in a grid with white (range-max) gaps and one shared range
   const img = Float32Array.from({ length: 100 }, (_, i) => i);
   assert.deepEqual(Array.from(crop(img, 10, box, 2)).slice(0, 6), [44, 44, 45, 45, 46, 46]);
 });
+
+test('a training history is shown as a loss chart, an evaluation result as tables with inline SVG charts', async () => {
+  const history = Array.from({ length: 5 }, (_, e) => ({ epoch: e, learningRate: 1e-3, phase: 'nll' as const, loss: 1 / (e + 1), valNll: -0.1 * e + (e === 4 ? 0.2 : 0), valMse: 0.1, valRmse: [0.3], seconds: 1, imagesPerSecond: 100 }));
+  assert.equal(showKind(history), 'history');
+  const h = (await bundleFor(history)).bundle;
+  assert.match(h[MIME.svg] as string, /<svg/);
+  assert.match(JSON.stringify(h[MIME.vegaLite]), /best validation NLL at epoch 4/);
+
+  const n = 12, P = 2, rng = randomStream('eval-bundle');
+  const truth = Float64Array.from({ length: n * P }, () => rng.double());
+  const mean = Float64Array.from(truth, (v) => v + 0.05 * (rng.double() - 0.5));
+  const result = {
+    params: { names: ['fractionB', 'segregation'], truth, mean, sd: new Float64Array(n * P).fill(0.05), baseline: Float64Array.from([0.5, 0.5]), pit: Float64Array.from({ length: n * P }, () => rng.double()) },
+    draws: { names: ['cnHet'], atPredicted: [], atTrue: [], groundTruth: [], atBaseline: new Float64Array(0) },
+    pit: { names: ['fractionB', 'segregation'], pit: Float64Array.from({ length: n * P }, () => rng.double()) },
+    indices: Int32Array.from({ length: n }, (_, i) => i), baselineParams: {},
+    settings: { draws: 2, baselineDraws: 4, projections: 2, seed: '0', drawSamples: 0 }, elapsedSeconds: 1,
+  };
+  assert.equal(showKind(result), 'evaluation');
+  const html = (await bundleFor(result)).bundle[MIME.html] as string;
+  assert.match(html, /<h4[^>]*>Parameters<\/h4>.*fractionB.*segregation/s);
+  assert.equal((html.match(/<svg/g) ?? []).length, 2, 'predicted-vs-true and calibration charts inline');
+  assert.doesNotMatch(html, /<img src="data:image\/svg/);
+});
