@@ -95,11 +95,12 @@ let captureOutput = false;
 
 function run(cmd, args, log) {
   log(`$ ${[cmd, ...args].join(' ')}`);
-  // Quiet runs capture pip's output (its retry warnings for an unreachable extra index are noise on
-  // offline machines) and show its last lines only when it fails.
-  const r = spawnSync(cmd, args, { stdio: ['ignore', captureOutput ? 'pipe' : 'inherit', captureOutput ? 'pipe' : 'inherit'], encoding: 'utf8', env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' } });
+  // pip's output is captured (its retry warnings for an unreachable extra index are noise on offline
+  // machines) and shown only when it fails; quiet runs capture everything else too.
+  const capture = captureOutput || args.includes('pip');
+  const r = spawnSync(cmd, args, { stdio: ['ignore', capture ? 'pipe' : 'inherit', capture ? 'pipe' : 'inherit'], encoding: 'utf8', env: { ...process.env, PIP_DISABLE_PIP_VERSION_CHECK: '1', PIP_NO_INPUT: '1' } });
   if (r.error || r.status !== 0) {
-    const tail = captureOutput ? `: ${`${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').filter((l) => !/Retrying|WARNING: Retrying/.test(l)).slice(-3).join(' | ')}` : '';
+    const tail = capture ? `: ${`${r.stdout ?? ''}${r.stderr ?? ''}`.trim().split('\n').filter((l) => !/Retrying|WARNING: Retrying/.test(l)).slice(-3).join(' | ')}` : '';
     throw new Error(`setup-jupyter: "${[cmd, ...args].join(' ')}" failed (${r.error?.message ?? `exit ${r.status}`})${tail}`);
   }
 }
@@ -210,6 +211,10 @@ export function setup(argv) {
   captureOutput = opts.quiet || opts.json;
   const log = opts.postinstall ? () => {} : opts.quiet || opts.json ? (s) => console.error(s) : (s) => console.log(s);
   const py = findPython(opts, log);
+  // The project's package.json says "type": "module", and Node applies the nearest package.json to
+  // every .js file below it — including JupyterLab's bundled yarn.js in .venv/, which then fails with a
+  // screen of minified code at every `npm run lab`. A package.json inside .venv/ restores CommonJS there.
+  if (existsSync(venvDir)) writeIfChanged(join(venvDir, 'package.json'), '{ "type": "commonjs" }\n');
   linkSelf(log);
   const spec = JSON.stringify(kernelSpec(), null, 1) + '\n';
   const kernelDir = join(jupyterDir, 'kernels', KERNEL_NAME);
