@@ -11,6 +11,8 @@ import { ImageFormatError } from './errors.js';
 parentPort!.on('message', async (req: { id: number; path: string; opts: { index?: number; signal?: string } }) => {
   try {
     await loadHdf5();
+    // The time limit covers the read only, not the thread's start-up and the library's loading.
+    parentPort!.postMessage({ id: req.id, started: true });
     const img = readEmd(req.path, req.opts);
     parentPort!.postMessage({ id: req.id, image: img }, [img.data.buffer as ArrayBuffer]);
   } catch (e) {

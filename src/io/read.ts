@@ -247,7 +247,10 @@ export async function readImageAsync(path: string, opts: ReadImageOptions = {}):
   return reply.image!;
 }
 
-type Hdf5Reply = { id: number; image?: MicroscopeImage; error?: { name: string; message: string; file?: string; format?: string } };
+type Hdf5Reply = { id: number; started?: boolean; image?: MicroscopeImage; error?: { name: string; message: string; file?: string; format?: string } };
+
+/** Start-up budget of the reader thread (loading tsx in development and the HDF5 library), ms. */
+const HDF5_STARTUP_MS = 120_000;
 
 /** The HDF5 reader thread, started on first use and replaced after a timeout; reads run one at a time. */
 let hdf5Worker: Worker | null = null;
@@ -272,14 +275,25 @@ function hdf5Read(path: string, opts: { index?: number; signal?: string }, timeo
         if (hdf5Worker === worker) hdf5Worker = null;
         void worker.terminate();
       };
-      const onMessage = (m: Hdf5Reply) => { if (m.id === id) { done(); resolve(m); } };
+      const onMessage = (m: Hdf5Reply) => {
+        if (m.id !== id) return;
+        // The read itself begins now: from here the caller's time limit applies.
+        if (m.started) { clearTimeout(timer); timer = setTimeout(onTimeout, timeoutMs); return; }
+        done();
+        resolve(m);
+      };
       const onError = (e: Error) => { done(); drop(); reject(new ImageFormatError(path, 'emd', `the HDF5 reader failed: ${e.message}`)); };
       const onExit = (code: number) => { done(); drop(); reject(new ImageFormatError(path, 'emd', `the HDF5 reader stopped (exit ${code})`)); };
-      const timer = setTimeout(() => {
+      const onTimeout = () => {
         done();
         drop();
         reject(new ImageFormatError(path, 'emd', `the HDF5 read did not finish within ${timeoutMs < 1000 ? `${timeoutMs} ms` : `${(timeoutMs / 1000).toFixed(0)} s`} (a corrupt file can make the HDF5 library loop); stopped`));
-      }, timeoutMs);
+      };
+      let timer = setTimeout(() => {
+        done();
+        drop();
+        reject(new ImageFormatError(path, 'emd', `the HDF5 reader thread did not start within ${HDF5_STARTUP_MS / 1000} s`));
+      }, HDF5_STARTUP_MS);
       worker.on('message', onMessage).on('error', onError).on('exit', onExit);
       worker.postMessage({ id, path, opts });
     });
