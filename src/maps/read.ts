@@ -115,10 +115,7 @@ export function mapsFromOverlay(path: string, opts: OverlayOptions = {}): Materi
       }
     }
   }
-  for (const [x0, y0, rw, rh] of opts.maskRects ?? []) {
-    if (![x0, y0, rw, rh].every((v) => Number.isInteger(v) && v >= 0) || rw < 1 || rh < 1) throw new MapInputError(`mask rectangle ${[x0, y0, rw, rh].join(',')}: expected x,y,width,height as non-negative integers`);
-    for (let y = y0; y < Math.min(h, y0 + rh); y++) for (let x = x0; x < Math.min(w, x0 + rw); x++) mask[y * w + x] = 1;
-  }
+  maskRects(mask, w, h, opts.maskRects);
   const pick = (c: Channel) => {
     const p = Float32Array.from(img.planes[CHANNELS.indexOf(c)]!);
     for (let i = 0; i < w * h; i++) if (mask[i]) p[i] = 0;
@@ -135,9 +132,15 @@ export function mapsFromFiles(aPath: string, bPath: string, opts: { pixelSizeNm?
   if (!(px != null && px > 0)) throw new MapInputError(`${aPath} has no pixel size; give --pixel-size NM`);
   const w = a.width, h = a.height;
   const mask = new Uint8Array(w * h);
-  for (const [x0, y0, rw, rh] of opts.maskRects ?? []) {
-    for (let y = y0; y < Math.min(h, y0 + rh); y++) for (let x = x0; x < Math.min(w, x0 + rw); x++) mask[y * w + x] = 1;
-  }
+  maskRects(mask, w, h, opts.maskRects);
   const plane = (d: ArrayLike<number>) => Float32Array.from(d, (v, i) => (mask[i] ? 0 : v));
   return { a: plane(a.data), b: plane(b.data), widthPx: w, heightPx: h, pixelSizeNm: px, mask };
+}
+
+/** Sets the pixels of each rectangle (x, y, width, height; clipped to the field) in `mask`. */
+function maskRects(mask: Uint8Array, w: number, h: number, rects: MaskRect[] = []): void {
+  for (const [x0, y0, rw, rh] of rects) {
+    if (![x0, y0, rw, rh].every((v) => Number.isInteger(v) && v >= 0) || rw < 1 || rh < 1) throw new MapInputError(`mask rectangle ${[x0, y0, rw, rh].join(',')}: expected x,y,width,height as non-negative integers`);
+    for (let y = y0; y < Math.min(h, y0 + rh); y++) for (let x = x0; x < Math.min(w, x0 + rw); x++) mask[y * w + x] = 1;
+  }
 }
