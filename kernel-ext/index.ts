@@ -6,7 +6,7 @@
  * import * as ag from 'aggstem';
  * import { show, progressView } from 'aggstem/kernel-ext';
  * await show(aggregate);          // interactive 3D view (plotly), spheres coloured by material
- * await show(image);              // PNG with a scale bar
+ * await show(image);              // PNG with a scale bar (a simulated StemImage: + colour bar, as SVG)
  * await show(vegaLiteSpec);       // chart (vega-lite JSON + SVG)
  * await show(arqueroTable);       // HTML table
  * const p = progressView('Training'); p.update({ epoch: 1, epochs: 10, loss: 0.3 }); p.done();
@@ -21,6 +21,9 @@ export { show, showGrid, compare, gridBundle, bundleFor, showKind, isSphereSet, 
 export { descriptorBundle, estimateBundle } from './records.js';
 export { saveFigure, type SaveFigureOptions, type SavedFigure } from './save-figure.js';
 export { chromiumExecutable } from './browser.js';
+export { imageFigure, type ImageFigureOptions } from './image-figure.js';
+export { richTextSvg, plainText, hasRichText } from './rich-text.js';
+export { STEM_CHANNEL_MEANING } from './display-image.js';
 export { aggregateFramesFigure } from '../src/analysis/aggregate-frames.js';
 export { predictionExplorerFigure, type PredictionPoints } from './explorer.js';
 export { montage, particleBox, crop, type Montage, type PixelBox } from './montage.js';

@@ -5,27 +5,21 @@
 import { inspect } from 'node:util';
 import { aggregateBundle, plotlyBundle, type AggregateFigureOptions, type PlotlyFigure, type SphereSet } from './aggregate-figure.js';
 import { imageBundleWithInfo, type ImageBundleOptions, type ImageLike } from './image.js';
-import { isVegaLiteSpec, vegaLiteBundle, type VegaLiteSpec } from './vega.js';
+import { isVegaLiteSpec, vegaLiteBundle, vegaLiteToSvg, type VegaLiteSpec } from './vega.js';
+import { imageFigure } from './image-figure.js';
 import { isTableLike, tableBundle, type TableBundleOptions } from './table.js';
 import { displayBundle, displayMode, isSocketBusy, NoKernelError } from './tslab-bridge.js';
 import { MIME, type MimeBundle } from './mime.js';
+import { asDisplayImage, isArrayLike, isImageLike, isStemImage, type StemChannel } from './display-image.js';
 import { descriptorBundle, estimateBundle, gridHtmlBundle, isDescriptorRecord, isEstimate, isEvaluationResult, isTrainingHistory, type EstimateLike } from './records.js';
 import { evaluationBundle } from './evaluation.js';
 import { trainingHistorySpec } from '../src/analysis/history-figure.js';
 import type { EvaluationResult } from '../src/analysis/evaluate.js';
 
+export { asDisplayImage, isImageLike, type StemChannel } from './display-image.js';
+
 /** What `show` recognised a value as. */
-/** Which map of a simulated `StemImage` to show (default: the noisy image). */
-export type StemChannel = 'noisy' | 'clean' | 'counts' | 'thicknessA' | 'thicknessB' | 'mask';
-const STEM_CHANNEL_FIELD: Record<StemChannel, string> = {
-  noisy: 'noisy', clean: 'clean', counts: 'counts', thicknessA: 'thicknessANm', thicknessB: 'thicknessBNm', mask: 'materialMask',
-};
-
 export type ShowKind = 'aggregate' | 'particles' | 'image' | 'vega-lite' | 'plotly' | 'table' | 'descriptors' | 'estimate' | 'history' | 'evaluation' | 'bundle' | 'text';
-
-function isArrayLike(a: unknown): a is ArrayLike<number> {
-  return (ArrayBuffer.isView(a) && !(a instanceof DataView)) || Array.isArray(a);
-}
 
 /** True for sphere sets: `x, y, z, r, material` arrays of one length. */
 export function isSphereSet(x: unknown): x is SphereSet {
@@ -33,31 +27,6 @@ export function isSphereSet(x: unknown): x is SphereSet {
   const o = x as Record<string, unknown>;
   const keys = ['x', 'y', 'z', 'r', 'material'];
   return keys.every((k) => isArrayLike(o[k])) && keys.every((k) => (o[k] as ArrayLike<number>).length === (o.x as ArrayLike<number>).length);
-}
-
-/**
- * The library's images (`Image2D`: `data`, `widthPx`, `heightPx`, `pixelSizeNm`; a simulated
- * `StemImage` shows its `noisy` image) as the display's `{ data, width, height }`; other values unchanged.
- */
-export function asDisplayImage(x: unknown, channel?: StemChannel): unknown {
-  if (x === null || typeof x !== 'object') return x;
-  const o = x as Record<string, unknown>;
-  if (!Number.isInteger(o.widthPx) || !Number.isInteger(o.heightPx)) return x;
-  if (channel !== undefined && !isArrayLike(o[STEM_CHANNEL_FIELD[channel]])) {
-    throw new TypeError(`show: channel "${channel}" needs a simulated StemImage (field ${STEM_CHANNEL_FIELD[channel]}); this image has ${Object.keys(o).filter((k) => isArrayLike(o[k])).join(', ')}`);
-  }
-  const data = channel !== undefined ? o[STEM_CHANNEL_FIELD[channel]] : isArrayLike(o.data) ? o.data : isArrayLike(o.noisy) ? o.noisy : undefined;
-  if (!data) return x;
-  return { data, width: o.widthPx, height: o.heightPx, ...(typeof o.pixelSizeNm === 'number' ? { pixelSizeNm: o.pixelSizeNm } : {}) };
-}
-
-/** True for images: integer `width`, `height` and a pixel array `data` covering them (or an `Image2D` / `StemImage`). */
-export function isImageLike(x: unknown): x is ImageLike {
-  x = asDisplayImage(x);
-  if (x === null || typeof x !== 'object') return false;
-  const o = x as Record<string, unknown>;
-  return Number.isInteger(o.width) && Number.isInteger(o.height) && isArrayLike(o.data) &&
-    (o.data as ArrayLike<number>).length >= (o.width as number) * (o.height as number);
 }
 
 function isPlotlyFigure(x: unknown): x is PlotlyFigure {
@@ -88,6 +57,11 @@ export function showKind(x: unknown): ShowKind {
 export interface ShowOptions extends AggregateFigureOptions, ImageBundleOptions, TableBundleOptions {
   /** For a simulated `StemImage`: which map to show (default `noisy`). */
   channel?: StemChannel;
+  /**
+   * Images: a colour bar (vector SVG figure with the PNG as fallback). Default: on for a simulated
+   * `StemImage`, titled with what the channel's values are; a string titles it (with the unit).
+   */
+  colorBar?: boolean | string;
   /**
    * plotly.js for the `text/html` twin of 3D figures: `auto` (default) inlines it into the first
    * figure of the kernel session and reuses it later; `inline` always; `none` leaves the HTML
@@ -130,7 +104,14 @@ export async function bundleFor(
       return { kind, bundle: plotlyBundle(x as PlotlyFigure, plotly), metadata: {} };
     case 'image': {
       const r = imageBundleWithInfo(asDisplayImage(x, opts.channel) as ImageLike, opts);
-      return { kind, bundle: r.bundle, metadata: r.metadata };
+      if (opts.colorBar === false || (opts.colorBar === undefined && !isStemImage(x))) return { kind, bundle: r.bundle, metadata: r.metadata };
+      // With a colour bar: the vector figure first (frontends prefer SVG), the PNG as fallback.
+      const figure = imageFigure(x, {
+        ...(opts.channel ? { channel: opts.channel } : {}), ...(opts.colormap ? { colormap: opts.colormap } : {}), ...(opts.range ? { range: opts.range } : {}),
+        ...(typeof opts.colorBar === 'string' ? { colorBar: opts.colorBar } : {}),
+        ...(opts.scaleBar === false ? { scaleBarNm: false as const } : typeof opts.scaleBar === 'object' && opts.scaleBar.lengthNm ? { scaleBarNm: opts.scaleBar.lengthNm } : {}),
+      });
+      return { kind, bundle: { [MIME.svg]: await vegaLiteToSvg(figure), ...r.bundle }, metadata: r.metadata };
     }
     case 'vega-lite':
       return { kind, bundle: await vegaLiteBundle(x as VegaLiteSpec), metadata: {} };
@@ -155,7 +136,8 @@ export async function bundleFor(
  * Displays `x` in the running notebook cell as the richest output for what it is:
  * - an `Aggregate` or particle arrays `{x, y, z, r, material}` → interactive 3D plotly view
  *   (spheres coloured by material, hover on centres);
- * - an image `{data, width, height, pixelSizeNm?}` → PNG with a scale bar;
+ * - an image `{data, width, height, pixelSizeNm?}` → PNG with a scale bar; a simulated `StemImage`
+ *   (or `colorBar: true`) → vector figure with scale bar and colour bar (`channel` picks the map);
  * - a vega-lite spec → interactive chart + static SVG;
  * - an arquero table → HTML table;
  * - a descriptor record (`describeAggregate`) → table with units and meanings;

@@ -6,6 +6,7 @@
  * NO `text/html`: JupyterLab ranks HTML above the vega renderer and would show it instead.
  */
 import { MIME, type MimeBundle } from './mime.js';
+import { hasRichText, plainText, richTextSvg } from './rich-text.js';
 
 /** A vega-lite specification (top-level view with `mark`, `layer`, `concat`, `facet`, `repeat`, …). */
 export type VegaLiteSpec = Record<string, unknown>;
@@ -43,7 +44,10 @@ export function esmImport<T = any>(specifier: string): Promise<T> {
   return import(specifier) as Promise<T>;
 }
 
-/** Renders a vega-lite spec to an SVG string in Node (vega `View.toSVG()`, no browser, no canvas). */
+/**
+ * Renders a vega-lite spec to an SVG string in Node (vega `View.toSVG()`, no browser, no canvas).
+ * `<sub>…</sub>` and `<sup>…</sup>` in any text become real sub/superscripts (kernel-ext/rich-text.ts).
+ */
 export async function vegaLiteToSvg(spec: VegaLiteSpec): Promise<string> {
   if (!isVegaLiteSpec(spec)) throw new TypeError(`vegaLiteToSvg: expected a vega-lite spec (an object with $schema, mark or layer/concat/facet/repeat), got ${JSON.stringify(spec)?.slice(0, 200)}`);
   const [vega, vl] = await loadVega();
@@ -55,7 +59,7 @@ export async function vegaLiteToSvg(spec: VegaLiteSpec): Promise<string> {
   }
   const view = new vega.View(vega.parse(compiled.spec), { renderer: 'none' });
   try {
-    return await view.toSVG();
+    return richTextSvg(await view.toSVG());
   } finally {
     view.finalize();
   }
@@ -72,10 +76,14 @@ function describeSpec(spec: VegaLiteSpec): string {
 /**
  * Bundle of a vega-lite chart: the spec (with `$schema` v5 added when missing) as
  * `application/vnd.vegalite.v5+json`, its SVG rendered in Node as `image/svg+xml`, and `text/plain`.
+ * A spec whose text uses `<sub>`/`<sup>` markup is sent without the vega-lite JSON: the interactive
+ * renderers would print the tags, the SVG typesets them (and is what `saveFigure` writes).
  */
 export async function vegaLiteBundle(spec: VegaLiteSpec): Promise<MimeBundle> {
   if (!isVegaLiteSpec(spec)) throw new TypeError(`vegaLiteBundle: expected a vega-lite spec (an object with $schema, mark or layer/concat/facet/repeat), got ${JSON.stringify(spec)?.slice(0, 200)}`);
   const full: VegaLiteSpec = typeof spec.$schema === 'string' ? spec : { $schema: VEGA_LITE_SCHEMA, ...spec };
   const svg = await vegaLiteToSvg(full);
-  return { [MIME.vegaLite]: full, [MIME.svg]: svg, [MIME.plain]: describeSpec(full) };
+  const text = plainText(describeSpec(full));
+  if (hasRichText(JSON.stringify(full))) return { [MIME.svg]: svg, [MIME.plain]: text };
+  return { [MIME.vegaLite]: full, [MIME.svg]: svg, [MIME.plain]: text };
 }

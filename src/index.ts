@@ -211,3 +211,4 @@ export {
 } from './analysis/aggregate-figure.js';
 export { aggregateFramesFigure } from './analysis/aggregate-frames.js';
 export { trainingHistorySpec } from './analysis/history-figure.js';
+export { quantitySymbol, quantityLabel, type QuantitySymbol, type QuantityLabelOptions } from './analysis/symbols.js';

@@ -15,3 +15,4 @@ export { evaluationSummary, type EvaluationSummary } from './summary.js';
 export { writeEvaluation } from './write-evaluation.js';
 export { runPipeline, PIPELINE_DEFAULTS, type PipelineConfig, type PipelineProgress, type PipelineResult } from './pipeline.js';
 export { aggregateFigure, plotlyHtml, MATERIAL_STYLES, type AggregateFigureOptions, type PlotlyFigure, type SphereSet, type MaterialStyle } from './aggregate-figure.js';
+export { quantitySymbol, quantityLabel, type QuantitySymbol, type QuantityLabelOptions } from './symbols.js';
