@@ -22,7 +22,7 @@ export { descriptorBundle, estimateBundle } from './records.js';
 export { saveFigure, type SaveFigureOptions, type SavedFigure } from './save-figure.js';
 export { chromiumExecutable } from './browser.js';
 export { imageFigure, type ImageFigureOptions } from './image-figure.js';
-export { richTextSvg, plainText, hasRichText } from './rich-text.js';
+export { richTextSvg, plainText, hasRichText, textWidthPx } from './rich-text.js';
 export { STEM_CHANNEL_MEANING } from './display-image.js';
 export { aggregateFramesFigure } from '../src/analysis/aggregate-frames.js';
 export { predictionExplorerFigure, type PredictionPoints } from './explorer.js';

@@ -29,6 +29,43 @@ export function plainText(s: string): string {
   return s.replace(RAW_TAG, '$2');
 }
 
+// Advance widths of Helvetica (Adobe AFM, 1/1000 em) for ASCII 32–126; Arial shares them. Used to
+// lay out chart text in Node, where vega has no canvas to measure with and would otherwise guess
+// 0.8 em per character — too wide, and counting the markup tags as text.
+const HELVETICA_WIDTHS = [
+  278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556,
+  556, 556, 556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778,
+  722, 278, 500, 667, 556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278,
+  278, 278, 469, 556, 333, 556, 556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556,
+  556, 556, 333, 500, 278, 556, 500, 722, 500, 500, 500, 334, 260, 334, 584,
+];
+const WIDE = new Set(['…', '—', '%', '‰', 'µ', 'Ω']);
+
+function plainWidthEm(text: string): number {
+  let w = 0;
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    w += c >= 32 && c <= 126 ? HELVETICA_WIDTHS[c - 32]! / 1000 : c === 0x200b ? 0 : WIDE.has(ch) ? 0.9 : 0.6;
+  }
+  return w;
+}
+
+/**
+ * Width in px of a label as it will be drawn: Helvetica metrics, `<sub>`/`<sup>` contents at their
+ * reduced size, bold about 6 % wider.
+ *
+ * @example textWidthPx('D<sub>f</sub>', 10) // ≈ 8.9
+ */
+export function textWidthPx(text: string, fontSizePx: number, bold = false): number {
+  let em = 0, last = 0;
+  for (const m of text.matchAll(RAW_TAG)) {
+    em += plainWidthEm(text.slice(last, m.index)) + INDEX_SCALE * plainWidthEm(m[2]!);
+    last = m.index! + m[0].length;
+  }
+  em += plainWidthEm(text.slice(last));
+  return em * fontSizePx * (bold ? 1.06 : 1);
+}
+
 function fmt(px: number): string {
   return String(Number(px.toFixed(3)));
 }

@@ -6,7 +6,7 @@
  * NO `text/html`: JupyterLab ranks HTML above the vega renderer and would show it instead.
  */
 import { MIME, type MimeBundle } from './mime.js';
-import { hasRichText, plainText, richTextSvg } from './rich-text.js';
+import { hasRichText, plainText, richTextSvg, textWidthPx } from './rich-text.js';
 
 /** A vega-lite specification (top-level view with `mark`, `layer`, `concat`, `facet`, `repeat`, …). */
 export type VegaLiteSpec = Record<string, unknown>;
@@ -32,7 +32,14 @@ type VegaModule = typeof import('vega');
 type VegaLiteModule = typeof import('vega-lite');
 let libs: Promise<[VegaModule, VegaLiteModule]> | null = null;
 function loadVega(): Promise<[VegaModule, VegaLiteModule]> {
-  libs ??= Promise.all([import('vega'), import('vega-lite')]);
+  libs ??= Promise.all([import('vega'), import('vega-lite')]).then(([vega, vl]) => {
+    // Without a canvas vega guesses text widths (0.8 em a character, markup tags included), which
+    // pushes legends and axis titles out of place; measure with font metrics instead. vega's
+    // documented hook (vl-convert sets it too); this process draws charts only through here.
+    const metrics = (vega as unknown as { textMetrics: { width: (item: { fontSize?: number; fontWeight?: string | number }, text: string) => number } }).textMetrics as { width: (item: { fontSize?: number; fontWeight?: string | number }, text: string) => number };
+    metrics.width = (item, text) => textWidthPx(String(text ?? ''), item.fontSize ?? 11, item.fontWeight === 'bold' || Number(item.fontWeight) >= 600);
+    return [vega, vl] as [VegaModule, VegaLiteModule];
+  });
   return libs;
 }
 

@@ -212,3 +212,4 @@ export {
 export { aggregateFramesFigure } from './analysis/aggregate-frames.js';
 export { trainingHistorySpec } from './analysis/history-figure.js';
 export { quantitySymbol, quantityLabel, type QuantitySymbol, type QuantityLabelOptions } from './analysis/symbols.js';
+export { predictedVsTrueFigure, calibrationFigure, descriptorErrorFigure, modelGalleryFigure, gridColumns, PAPER_CONFIG, ROUTE_STYLE, JOURNAL_WIDTH_MM, JOURNAL_WIDTH_PX } from './analysis/paper-figures.js';

@@ -16,3 +16,4 @@ export { writeEvaluation } from './write-evaluation.js';
 export { runPipeline, PIPELINE_DEFAULTS, type PipelineConfig, type PipelineProgress, type PipelineResult } from './pipeline.js';
 export { aggregateFigure, plotlyHtml, MATERIAL_STYLES, type AggregateFigureOptions, type PlotlyFigure, type SphereSet, type MaterialStyle } from './aggregate-figure.js';
 export { quantitySymbol, quantityLabel, type QuantitySymbol, type QuantityLabelOptions } from './symbols.js';
+export { predictedVsTrueFigure, calibrationFigure, descriptorErrorFigure, modelGalleryFigure, gridColumns, PAPER_CONFIG, ROUTE_STYLE, JOURNAL_WIDTH_MM, JOURNAL_WIDTH_PX } from './paper-figures.js';

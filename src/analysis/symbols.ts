@@ -34,6 +34,7 @@ const SYMBOLS: Readonly<Record<string, Omit<QuantitySymbol, 'unit'> & { unit?: s
   domainFractalDimB: { symbol: 'D<sub>f,B</sub>', name: 'WO<sub>3</sub> domain fractal dimension' },
   domainPrefactorB: { symbol: 'k<sub>f,B</sub>', name: 'WO<sub>3</sub> domain prefactor' },
   // descriptors
+  nParticlesMeasured: { symbol: 'N', name: 'number of particles (imaged aggregate)' },
   cnHet: { symbol: 'CN<sub>het</sub>', name: 'hetero-coordination number' },
   meanCoordination: { symbol: 'CN', name: 'coordination number' },
   heteroContactFraction: { symbol: 'f<sub>het</sub>', name: 'hetero-contact fraction' },

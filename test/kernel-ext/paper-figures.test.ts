@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decode } from 'fast-png';
-import { bundleFor, chromiumExecutable, imageFigure, plainText, richTextSvg, vegaLiteBundle, vegaLiteToSvg, MIME } from '../../kernel-ext/index.js';
+import { bundleFor, chromiumExecutable, imageFigure, plainText, richTextSvg, textWidthPx, vegaLiteBundle, vegaLiteToSvg, MIME } from '../../kernel-ext/index.js';
 import { quantityLabel, quantitySymbol } from '../../src/analysis/symbols.js';
 import { generateAggregate } from '../../src/model/generate.js';
 import { MODEL_PRESETS } from '../../src/model/params.js';
@@ -29,6 +29,13 @@ test('quantityLabel: one symbol, name and unit per quantity, in sub/superscript 
   assert.equal(plainText('D<sub>f</sub> and nm<sup>3</sup>'), 'Df and nm3');
 });
 
+test('text is measured with Helvetica metrics, indices at their reduced size, tags not counted', () => {
+  assert.ok(Math.abs(textWidthPx('D<sub>f</sub>', 10) - (722 + 0.7 * 278) / 100) < 1e-9);
+  assert.ok(Math.abs(textWidthPx('mm', 20) - 2 * 833 * 0.02) < 1e-9);
+  assert.ok(Math.abs(textWidthPx('x', 10, true) - 5 * 1.06) < 1e-9);
+  assert.equal(textWidthPx('a\u200bb', 10), textWidthPx('ab', 10));
+});
+
 test('chart text with <sub>/<sup> is typeset as shifted, smaller tspans; attributes lose the tags', async () => {
   const svg = await vegaLiteToSvg(chart('fractal dimension D<sub>f</sub>'));
   assert.doesNotMatch(svg, /&lt;su[bp]&gt;/);
@@ -51,11 +58,10 @@ test('in Chromium the subscript sits below the baseline and the text after it re
   try {
     const page = await browser.newPage();
     await page.setContent(richTextSvg('<svg xmlns="http://www.w3.org/2000/svg" width="300" height="60"><text x="10" y="40" font-size="20px" font-family="sans-serif">D&lt;sub&gt;f&lt;/sub&gt; = 2</text></svg>'));
-    const boxes = await page.evaluate(() => {
-      const text = document.querySelector('text')!;
-      const n = text.getNumberOfChars();
-      return Array.from({ length: n }, (_, i) => { const r = text.getExtentOfChar(i); return { y: r.y, h: r.height, x: r.x }; });
-    });
+    const boxes = await page.evaluate(`(() => {
+      const text = document.querySelector('text');
+      return Array.from({ length: text.getNumberOfChars() }, (_, i) => { const r = text.getExtentOfChar(i); return { y: r.y, h: r.height, x: r.x }; });
+    })()`) as { x: number; y: number; h: number }[];
     // chars: D, f, ZWSP, ' ', '=', ' ', '2'
     const [d, f] = boxes, two = boxes.at(-1)!;
     assert.ok(f!.h < 0.8 * d!.h, `index height ${f!.h} vs ${d!.h}`);
