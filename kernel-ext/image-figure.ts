@@ -125,7 +125,7 @@ export function imageFigure(items: unknown | readonly unknown[], opts: ImageFigu
         data: { values }, mark: { type: categories ? 'square' : 'point', opacity: 0, aria: false },
         encoding: {
           x: { datum: wU / 2, type: 'quantitative', scale: x.scale }, y: { datum: hU / 2, type: 'quantitative', scale: y.scale },
-          [categories ? 'fill' : 'color']: { field: 'v', type: categories ? 'nominal' : 'quantitative', scale, legend: { title: colorTitle, titleLimit: 2000, ...(categories ? { symbolOpacity: 1, symbolStrokeColor: '#777', symbolStrokeWidth: 0.5 } : { ...colourBarTicks(range[0], range[1]), gradientLength: panelH, gradientThickness: 12, titleOrient: 'right', titleAngle: 90, titleAnchor: 'middle', titleBaseline: 'top', titlePadding: 8 }) } },
+          [categories ? 'fill' : 'color']: { field: 'v', type: categories ? 'nominal' : 'quantitative', scale, legend: { title: colorTitle, titleLimit: 2000, ...(categories ? { symbolOpacity: 1, symbolStrokeColor: '#777', symbolStrokeWidth: 0.5 } : { ...colourBarTicks(range[0], range[1]), gradientLength: panelH, gradientThickness: 12, titleOrient: 'left', titleAngle: 270, titleAnchor: 'middle', titleBaseline: 'bottom', titlePadding: 4 }) } },
         },
       });
     }

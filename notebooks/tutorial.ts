@@ -8,13 +8,17 @@
  */
 import * as ag from 'aggstem';
 import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 
 /** Seed of the tutorial dataset and training run. */
 export const TUTORIAL_SEED = 2024;
 
-/** The project root (notebook kernels run in `notebooks/`). */
-export const PROJECT_ROOT = path.resolve('..');
+/**
+ * The project root: where the `aggstem` package the kernel imports lives (its real path), so the
+ * notebooks find the shipped model and `runs/` from any folder, not only from `notebooks/`.
+ */
+export const PROJECT_ROOT = fs.realpathSync(path.dirname(require.resolve('aggstem/package.json')));
 
 /** Where the notebooks write: `runs/notebooks/` (gitignored). */
 export const RUNS_DIR = path.join(PROJECT_ROOT, 'runs', 'notebooks');

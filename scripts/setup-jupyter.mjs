@@ -160,12 +160,16 @@ function writeIfChanged(path, text) {
 function kernelSpec() {
   const tslabBin = join(root, 'node_modules', '.bin', 'tslab');
   if (!existsSync(tslabBin)) throw new Error(`setup-jupyter: ${tslabBin} is missing; run npm install (tslab is a devDependency)`);
+  // tslab through a launcher that lets notebooks outside the project resolve its packages
+  // (scripts/tslab-kernel.cjs; docs/notebooks.md "Where a notebook may live").
+  const launcher = join(root, 'scripts', 'tslab-kernel.cjs');
   // Written by hand rather than with `tslab install`: that command fixes the kernel names to
   // tslab/jslab and the display name to "TypeScript", and needs IPython next to jupyter_client.
   // The argv is the one tslab's install.py writes, started by this very node binary so the kernel
   // does not depend on PATH (JupyterLab launched from a desktop often has no nvm node on it).
   return {
-    argv: [process.execPath, tslabBin, 'kernel', '--config-path', '{connection_file}'],
+    argv: [process.execPath, launcher, 'kernel', '--config-path', '{connection_file}'],
+    env: { NODE_PATH: join(root, 'node_modules') },
     display_name: KERNEL_DISPLAY_NAME,
     language: 'typescript',
     metadata: { aggstem: { root } },

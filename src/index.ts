@@ -149,7 +149,7 @@ export {
 export { TrainConfigError } from './cnn/checkpoint.js';
 export { datasetSource, type DatasetSourceOptions } from './cnn/dataset-source.js';
 export {
-  EstimatorFileError, saveEstimator, loadEstimator, readEstimatorMeta, disposeEstimator, type Estimator,
+  EstimatorFileError, saveEstimator, loadEstimator, readEstimatorMeta, disposeEstimator, shippedModelDir, type Estimator,
   type EstimatorMeta, type EpochLog, type TrainingRecord, type InputTransform,
 } from './cnn/estimator.js';
 export {

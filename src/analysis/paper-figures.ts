@@ -58,6 +58,16 @@ function bestGrid(n: number, max: number): { columns: number; empty: number } {
   return { columns, empty: Number.isFinite(empty) ? empty : 0 };
 }
 
+/** A round upper axis limit ≥ x: the coarsest step (10ⁿ, 10ⁿ/2, 10ⁿ/5, 10ⁿ/10) within 20 % of x (0.93 → 1, 0.55 → 0.6, 1.2 → 1.2). */
+export function niceCeil(x: number): number {
+  const unit = 10 ** Math.floor(Math.log10(x));
+  for (const s of [unit, unit / 2, unit / 5, unit / 10]) {
+    const v = Number((Math.ceil(x / s - 1e-9) * s).toPrecision(12));
+    if (v <= 1.2 * x) return v;
+  }
+  return x;
+}
+
 function rangeOf(prior: ParamPrior | undefined, values: number[]): [number, number] {
   if (prior && prior.kind !== 'fixed') return [prior.lo, prior.hi];
   const f = values.filter(Number.isFinite);
@@ -177,8 +187,8 @@ export function descriptorErrorFigure(result: Pick<EvaluationResult, 'draws' | '
   }
   const width = opts.widthPx ?? JOURNAL_WIDTH_PX.double;
   const label = quantityLabel(key, { form: 'symbol' });
-  const lim = Math.max(1e-9, ...scatter.flatMap((r) => [r.truth as number, r.hi as number]).filter(Number.isFinite));
-  const scale = { domain: [0, lim], nice: true };
+  const lim = niceCeil(Math.max(1e-9, ...scatter.flatMap((r) => [r.truth as number, r.hi as number]).filter(Number.isFinite)));
+  const scale = { domain: [0, lim], nice: false };
   const panelA = {
     width: 220, height: 220, title: { text: `a) ${label} of the imaged aggregate`, fontSize: 11, fontWeight: 'normal' },
     data: { values: scatter },
@@ -198,7 +208,7 @@ export function descriptorErrorFigure(result: Pick<EvaluationResult, 'draws' | '
     encoding: {
       x: { field: 'symbol', type: 'nominal', sort: null, title: null, axis: { labelAngle: 0 } },
       xOffset: { field: 'route', type: 'nominal', sort: ROUTE_STYLE.domain },
-      y: { field: 'value', type: 'quantitative', title: 'median relative error', axis: { format: '~%' } },
+      y: { field: 'value', type: 'quantitative', title: 'median relative error', axis: { format: '~%' }, scale: { domain: [0, niceCeil(Math.max(0.01, ...routeRows.map((r) => r.value as number)) * 1.05)], nice: false } },
       color: { field: 'route', type: 'nominal', title: null, scale: { domain: ROUTE_STYLE.domain, range: ROUTE_STYLE.range }, legend: { orient: 'bottom', direction: 'horizontal', columns: 2, labelLimit: 160 } },
     },
   };

@@ -2,7 +2,7 @@
 // ranges on the axes, grids without empty cells, the four descriptor routes in one fixed order.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { calibrationFigure, descriptorErrorFigure, gridColumns, modelGalleryFigure, predictedVsTrueFigure, ROUTE_STYLE } from '../../src/analysis/paper-figures.js';
+import { calibrationFigure, descriptorErrorFigure, gridColumns, modelGalleryFigure, niceCeil, predictedVsTrueFigure, ROUTE_STYLE } from '../../src/analysis/paper-figures.js';
 import { generateAggregate } from '../../src/model/generate.js';
 import { MODEL_PRESETS } from '../../src/model/params.js';
 import { randomStream } from '../../src/random/index.js';
@@ -36,6 +36,10 @@ function fakeResult(n: number, names: readonly string[]) {
 
 test('gridColumns: the fewest empty cells, then the most columns', () => {
   assert.deepEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 12].map((n) => gridColumns(n)), [1, 2, 3, 4, 3, 3, 4, 4, 3, 4]);
+});
+
+test('niceCeil: a round axis limit within 20 %', () => {
+  assert.deepEqual([0.93, 0.55, 1.2, 0.578, 37, 0.0123].map(niceCeil), [1, 0.6, 1.2, 0.6, 40, 0.014]);
 });
 
 test('predicted vs true: one panel per parameter titled by symbol and unit, prior ranges on both axes, an R² panel only where it fills the grid', async () => {

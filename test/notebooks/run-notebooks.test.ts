@@ -13,7 +13,8 @@
 import { before, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { decode } from 'fast-png';
@@ -117,6 +118,23 @@ test('the harness catches failing, aborted and un-awaited cells and missing outp
   assert.match(unawaited!.failures.join('\n'), /notebook: expected a image\/png output somewhere, found none/);
   // Executed copies are written even for failing notebooks (for inspection).
   assert.ok(existsSync(join(out, 'fails.ipynb')));
+});
+
+test('a notebook in a folder outside the project imports aggstem, its dependencies and node built-ins', { timeout: 300_000 }, async (t) => {
+  if (!env) return unavailable(t, missing!);
+  const dir = mkdtempSync(join(tmpdir(), 'aggstem-outside-'));
+  try {
+    assert.ok(relative(root, dir).startsWith('..'), `${dir} must be outside ${root}`);
+    copyFileSync(join(here, 'fixtures', 'outside.ipynb'), join(dir, 'outside.ipynb'));
+    const rep = await runNotebooks(t, [join(dir, 'outside.ipynb')], join(artifacts, 'outside'), ['--no-html']);
+    assert.equal(rep.ok, true, rep.notebooks[0]!.failures.join('\n'));
+    const where = JSON.parse(readFileSync(join(dir, 'where.json'), 'utf8')) as { cwd: string; cnHet: number; rows: number };
+    assert.equal(realpathSync(where.cwd), realpathSync(dir), 'the kernel ran in the notebook\'s own folder');
+    assert.equal(where.rows, 2);
+    assert.ok(where.cnHet >= 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 interface PageCheck { plotly: number; svgs: number; pngs: number; errors: string[]; blocked: string[]; colours: Array<{ blue: number; yellow: number; total: number }> }
