@@ -21,8 +21,9 @@ export { show, showGrid, compare, gridBundle, bundleFor, showKind, isSphereSet, 
 export { descriptorBundle, estimateBundle } from './records.js';
 export { saveFigure, type SaveFigureOptions, type SavedFigure } from './save-figure.js';
 export { chromiumExecutable } from './browser.js';
-export { imageFigure, type ImageFigureOptions } from './image-figure.js';
-export { richTextSvg, plainText, hasRichText, textWidthPx } from './rich-text.js';
+export { imageFigure, colourBarTicks, type ImageFigureOptions } from './image-figure.js';
+export { datasetBundle, imageSeriesBundle, isDataset, isImageSeries } from './grid.js';
+export { richTextSvg, richTextHtml, plainText, hasRichText, textWidthPx } from './rich-text.js';
 export { STEM_CHANNEL_MEANING } from './display-image.js';
 export { aggregateFramesFigure } from '../src/analysis/aggregate-frames.js';
 export { predictionExplorerFigure, type PredictionPoints } from './explorer.js';

@@ -7,6 +7,7 @@ import { DESCRIPTOR_INFO, DESCRIPTOR_NAMES } from '../src/descriptors/describe.j
 import { PARAM_LIMITS } from '../src/model/params.js';
 import type { ModelParamName } from '../src/model/types.js';
 import { MIME, escapeHtml, type MimeBundle } from './mime.js';
+import { plainText, richTextHtml } from './rich-text.js';
 
 /** A descriptor record: at least five known descriptor names, every value a number. */
 export function isDescriptorRecord(x: unknown): x is Record<string, number> {
@@ -95,10 +96,10 @@ export interface GridPanel {
 export function gridHtmlBundle(panels: GridPanel[], opts: { columns?: number; caption?: string } = {}): MimeBundle {
   const cols = opts.columns ?? Math.min(4, panels.length);
   if (!(Number.isInteger(cols) && cols >= 1)) throw new RangeError(`showGrid: columns must be an integer >= 1, got ${cols}`);
-  const figs = panels.map((p) => `<figure style="margin:0"><img style="width:100%;image-rendering:pixelated" src="data:image/png;base64,${p.pngBase64}" alt="${escapeHtml(p.title)}"/><figcaption style="font-size:90%;text-align:center">${escapeHtml(p.title)}</figcaption></figure>`).join('');
+  const figs = panels.map((p) => `<figure style="margin:0"><img style="width:100%;image-rendering:pixelated" src="data:image/png;base64,${p.pngBase64}" alt="${escapeHtml(plainText(p.title))}"/><figcaption style="font-size:90%;text-align:center">${richTextHtml(p.title)}</figcaption></figure>`).join('');
   const cap = opts.caption ? `<div><b>${escapeHtml(opts.caption)}</b></div>` : '';
   const html = `<div class="aggstem-grid">${cap}<div style="display:grid;grid-template-columns:repeat(${cols},minmax(0,256px));gap:8px">${figs}</div></div>`;
-  const text = `${opts.caption ? `${opts.caption}\n` : ''}${panels.map((p, i) => `[${i + 1}] ${p.title}: ${p.description}`).join('\n')}`;
+  const text = `${opts.caption ? `${opts.caption}\n` : ''}${panels.map((p, i) => `[${i + 1}] ${plainText(p.title)}: ${p.description}`).join('\n')}`;
   return { [MIME.html]: html, [MIME.plain]: text };
 }
 

@@ -90,3 +90,13 @@ export function richTextSvg(svg: string): string {
     })
     .replace(/(\s[\w:-]+=")([^"]*&lt;\/?su[bp]&gt;[^"]*)"/g, (_m, head: string, value: string) => `${head}${value.replace(/&lt;\/?su[bp]&gt;/g, '')}"`);
 }
+
+/**
+ * HTML-escapes `s` but keeps its `<sub>`/`<sup>` markup as real tags (figure captions, table cells).
+ *
+ * @example richTextHtml('f<sub>B</sub> < 0.5') // 'f<sub>B</sub> &lt; 0.5'
+ */
+export function richTextHtml(s: string): string {
+  return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;')
+    .replace(/&lt;(\/?)(sub|sup)&gt;/g, '<$1$2>');
+}

@@ -7,11 +7,14 @@ import { aggregateBundle, plotlyBundle, type AggregateFigureOptions, type Plotly
 import { imageBundleWithInfo, type ImageBundleOptions, type ImageLike } from './image.js';
 import { isVegaLiteSpec, vegaLiteBundle, vegaLiteToSvg, type VegaLiteSpec } from './vega.js';
 import { imageFigure } from './image-figure.js';
+import { datasetBundle, gridBundle, imageSeriesBundle, isDataset, isImageSeries, type GridOptions } from './grid.js';
+
+export { gridBundle, type GridOptions } from './grid.js';
 import { isTableLike, tableBundle, type TableBundleOptions } from './table.js';
 import { displayBundle, displayMode, isSocketBusy, NoKernelError } from './tslab-bridge.js';
 import { MIME, type MimeBundle } from './mime.js';
 import { asDisplayImage, isArrayLike, isImageLike, isStemImage, type StemChannel } from './display-image.js';
-import { descriptorBundle, estimateBundle, gridHtmlBundle, isDescriptorRecord, isEstimate, isEvaluationResult, isTrainingHistory, type EstimateLike } from './records.js';
+import { descriptorBundle, estimateBundle, isDescriptorRecord, isEstimate, isEvaluationResult, isTrainingHistory, type EstimateLike } from './records.js';
 import { evaluationBundle } from './evaluation.js';
 import { trainingHistorySpec } from '../src/analysis/history-figure.js';
 import type { EvaluationResult } from '../src/analysis/evaluate.js';
@@ -19,7 +22,7 @@ import type { EvaluationResult } from '../src/analysis/evaluate.js';
 export { asDisplayImage, isImageLike, type StemChannel } from './display-image.js';
 
 /** What `show` recognised a value as. */
-export type ShowKind = 'aggregate' | 'particles' | 'image' | 'vega-lite' | 'plotly' | 'table' | 'descriptors' | 'estimate' | 'history' | 'evaluation' | 'bundle' | 'text';
+export type ShowKind = 'aggregate' | 'particles' | 'image' | 'images' | 'dataset' | 'vega-lite' | 'plotly' | 'table' | 'descriptors' | 'estimate' | 'history' | 'evaluation' | 'bundle' | 'text';
 
 /** True for sphere sets: `x, y, z, r, material` arrays of one length. */
 export function isSphereSet(x: unknown): x is SphereSet {
@@ -41,6 +44,8 @@ export function showKind(x: unknown): ShowKind {
     if (isSphereSet((x as { particles?: unknown }).particles)) return 'aggregate';
     if (isSphereSet(x)) return 'particles';
     if (isImageLike(x)) return 'image';
+    if (isImageSeries(x)) return 'images';
+    if (isDataset(x)) return 'dataset';
     if (isTableLike(x)) return 'table';
     if (isVegaLiteSpec(x)) return 'vega-lite';
     if (isPlotlyFigure(x)) return 'plotly';
@@ -113,6 +118,10 @@ export async function bundleFor(
       });
       return { kind, bundle: { [MIME.svg]: await vegaLiteToSvg(figure), ...r.bundle }, metadata: r.metadata };
     }
+    case 'images':
+      return { kind, bundle: imageSeriesBundle(x as unknown[], opts), metadata: {} };
+    case 'dataset':
+      return { kind, bundle: datasetBundle(x as Parameters<typeof datasetBundle>[0]), metadata: {} };
     case 'vega-lite':
       return { kind, bundle: await vegaLiteBundle(x as VegaLiteSpec), metadata: {} };
     case 'table':
@@ -138,6 +147,8 @@ export async function bundleFor(
  *   (spheres coloured by material, hover on centres);
  * - an image `{data, width, height, pixelSizeNm?}` → PNG with a scale bar; a simulated `StemImage`
  *   (or `colorBar: true`) → vector figure with scale bar and colour bar (`channel` picks the map);
+ * - an array of images (a tilt series) → labelled grid (tilt angles as captions);
+ * - an opened dataset (`openDataset`) → its splits, image geometry and prior, and a grid of test images titled with their parameters;
  * - a vega-lite spec → interactive chart + static SVG;
  * - an arquero table → HTML table;
  * - a descriptor record (`describeAggregate`) → table with units and meanings;
@@ -166,27 +177,6 @@ export async function show(x: unknown, opts: ShowOptions = {}): Promise<void> {
     }
   }
   if (plotly.includePlotlyJs && (kind === 'aggregate' || kind === 'particles' || kind === 'plotly')) plotlyJsSent = true;
-}
-
-/** Options of {@link showGrid}: columns, one title per item, and the image options for every panel. */
-export interface GridOptions extends ImageBundleOptions {
-  titles?: string[];
-  columns?: number;
-  caption?: string;
-  channel?: StemChannel;
-}
-
-/** The bundle {@link showGrid} sends (for tests and non-kernel use). */
-export function gridBundle(items: unknown[], opts: GridOptions = {}): MimeBundle {
-  if (!Array.isArray(items) || items.length === 0) throw new TypeError('showGrid: expected a non-empty array of images');
-  if (opts.titles && opts.titles.length !== items.length) throw new RangeError(`showGrid: ${opts.titles.length} titles for ${items.length} images`);
-  const panels = items.map((it, i) => {
-    const img = asDisplayImage(it, opts.channel);
-    if (!isImageLike(img)) throw new TypeError(`showGrid: item ${i} is not an image ({data, width, height} or an Image2D/StemImage)`);
-    const r = imageBundleWithInfo(img, opts);
-    return { pngBase64: r.bundle[MIME.png] as string, title: opts.titles?.[i] ?? `image ${i + 1}`, description: String(r.bundle[MIME.plain]) };
-  });
-  return gridHtmlBundle(panels, { ...(opts.columns !== undefined ? { columns: opts.columns } : {}), ...(opts.caption ? { caption: opts.caption } : {}) });
 }
 
 /**
