@@ -8,8 +8,6 @@ import { imageBundleWithInfo, type ImageBundleOptions, type ImageLike } from './
 import { isVegaLiteSpec, vegaLiteBundle, vegaLiteToSvg, type VegaLiteSpec } from './vega.js';
 import { imageFigure } from './image-figure.js';
 import { datasetBundle, gridBundle, imageSeriesBundle, isDataset, isImageSeries, type GridOptions } from './grid.js';
-
-export { gridBundle, type GridOptions } from './grid.js';
 import { isTableLike, tableBundle, type TableBundleOptions } from './table.js';
 import { displayBundle, displayMode, isSocketBusy, NoKernelError } from './tslab-bridge.js';
 import { MIME, type MimeBundle } from './mime.js';
@@ -20,6 +18,7 @@ import { trainingHistorySpec } from '../src/analysis/history-figure.js';
 import type { EvaluationResult } from '../src/analysis/evaluate.js';
 
 export { asDisplayImage, isImageLike, type StemChannel } from './display-image.js';
+export { gridBundle, type GridOptions } from './grid.js';
 
 /** What `show` recognised a value as. */
 export type ShowKind = 'aggregate' | 'particles' | 'image' | 'images' | 'dataset' | 'vega-lite' | 'plotly' | 'table' | 'descriptors' | 'estimate' | 'history' | 'evaluation' | 'bundle' | 'text';
