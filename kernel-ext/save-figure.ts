@@ -10,6 +10,9 @@ import { writeFileAtomic } from '../src/io/atomic.js';
 import { plotlyHtml, type PlotlyFigure } from './aggregate-figure.js';
 import { CHROMIUM_FLAGS, chromiumExecutable } from './browser.js';
 import { isVegaLiteSpec, vegaLiteToSvg, type VegaLiteSpec } from './vega.js';
+import { annotatePng } from '../src/io/png.js';
+import { codeVersion } from '../src/cnn/estimator.js';
+import { escapeHtml, jsonForScript } from './mime.js';
 
 /** Options of {@link saveFigure}. */
 export interface SaveFigureOptions {
@@ -17,8 +20,14 @@ export interface SaveFigureOptions {
   widthMm?: number;
   /** Height, mm (default: keeps the aspect ratio; 70 mm for plotly). */
   heightMm?: number;
-  /** PNG resolution, dots per inch (default 300). */
+  /** PNG resolution, dots per inch (default 300; stored in the PNG, so documents place it at its size). */
   dpi?: number;
+  /**
+   * Where the figure came from (model and its sha256, backend, seed, dataset, …), stored in the file
+   * with the aggstem code version: SVG `<metadata>`, PNG tEXt `aggstem-provenance`, PDF document
+   * info (Subject `aggstem-provenance {…}`, Creator), HTML `<script id="aggstem-provenance">`.
+   */
+  provenance?: Record<string, unknown>;
 }
 
 /** What {@link saveFigure} wrote. */
@@ -28,6 +37,8 @@ export interface SavedFigure {
   widthMm: number;
   heightMm: number;
   bytes: number;
+  /** What the file records about its origin (always `software` and `codeVersion`). */
+  provenance: Record<string, unknown>;
 }
 
 const MM_PER_PX = 25.4 / 96;
@@ -54,17 +65,21 @@ export async function saveFigure(fig: VegaLiteSpec | PlotlyFigure, path: string,
     const v = opts[k];
     if (v !== undefined && !(v > 5 && v <= 1000)) throw new RangeError(`saveFigure: ${k} = ${v}; expected a size in mm in (5, 1000]`);
   }
+  if (opts.provenance !== undefined && (opts.provenance === null || typeof opts.provenance !== 'object' || Array.isArray(opts.provenance))) {
+    throw new TypeError('saveFigure: provenance must be an object such as { model, modelSha256, backend, seed }');
+  }
+  const provenance: Record<string, unknown> = { software: 'aggstem', codeVersion: codeVersion(), ...(opts.provenance ?? {}) };
   if (isVegaLiteSpec(fig)) {
     const svg = await vegaLiteToSvg(fig);
     const w0 = Number(/<svg[^>]*\swidth="([\d.]+)"/.exec(svg)?.[1] ?? 600), h0 = Number(/<svg[^>]*\sheight="([\d.]+)"/.exec(svg)?.[1] ?? 400);
     const widthMm = opts.widthMm ?? w0 * MM_PER_PX;
     const heightMm = opts.heightMm ?? (widthMm * h0) / w0;
     // Sized in mm so the file states its physical size; the drawing scales to it (viewBox).
-    const sized = svg.replace(/<svg([^>]*)\swidth="[\d.]+"\s+height="[\d.]+"/, `<svg$1 width="${widthMm.toFixed(2)}mm" height="${heightMm.toFixed(2)}mm"`);
-    if (format === 'svg') return write(path, format, sized, widthMm, heightMm);
-    if (format === 'html') return write(path, format, `<!doctype html><meta charset="utf-8"><title>figure</title><body style="margin:0">${sized}</body>`, widthMm, heightMm);
+    const sized = svg.replace(/<svg([^>]*)\swidth="[\d.]+"\s+height="[\d.]+"([^>]*)>/, `<svg$1 width="${widthMm.toFixed(2)}mm" height="${heightMm.toFixed(2)}mm"$2><metadata id="aggstem-provenance">${escapeHtml(JSON.stringify(provenance))}</metadata>`);
+    if (format === 'svg') return write(path, format, sized, widthMm, heightMm, provenance);
+    if (format === 'html') return write(path, format, htmlPage(`<body style="margin:0">${sized}</body>`, provenance), widthMm, heightMm, provenance);
     const page = `<!doctype html><html><head><style>html,body{margin:0;background:#fff}svg{display:block;width:${widthMm}mm;height:${heightMm}mm}</style></head><body>${svg}</body></html>`;
-    return write(path, format, await printInChromium(page, format, widthMm, heightMm, dpi), widthMm, heightMm);
+    return write(path, format, await withProvenance(await printInChromium(page, format, widthMm, heightMm, dpi), format, dpi, provenance), widthMm, heightMm, provenance);
   }
   if (isPlotly(fig)) {
     const widthMm = opts.widthMm ?? 85, heightMm = opts.heightMm ?? 70;
@@ -73,16 +88,32 @@ export async function saveFigure(fig: VegaLiteSpec | PlotlyFigure, path: string,
     // A narrow figure (a journal column) gives the 3D scene the full width: legend below it.
     const narrow = widthMm < 100 && !(fig.layout as { legend?: { orientation?: string } } | undefined)?.legend?.orientation;
     const layout = { ...(fig.layout ?? {}), width: wPx, height: hPx, autosize: false, ...(narrow ? { legend: { orientation: 'h', x: 0, y: 0 } } : {}) };
-    const html = `<!doctype html><html><head><meta charset="utf-8"><style>html,body{margin:0;background:#fff}.aggstem-plotly{width:${wPx}px!important}</style></head><body>${plotlyHtml({ ...fig, layout }, { includePlotlyJs: true })}</body></html>`;
-    if (format === 'html') return write(path, format, html, widthMm, heightMm);
-    return write(path, format, await printInChromium(html, format, widthMm, heightMm, dpi, true), widthMm, heightMm);
+    const html = htmlPage(`<style>html,body{margin:0;background:#fff}.aggstem-plotly{width:${wPx}px!important}</style><body>${plotlyHtml({ ...fig, layout }, { includePlotlyJs: true })}</body>`, provenance);
+    if (format === 'html') return write(path, format, html, widthMm, heightMm, provenance);
+    return write(path, format, await withProvenance(await printInChromium(html, format, widthMm, heightMm, dpi, true), format, dpi, provenance), widthMm, heightMm, provenance);
   }
   throw new TypeError('saveFigure: expected a vega-lite spec or a plotly figure {data, layout}');
 }
 
-function write(path: string, format: SavedFigure['format'], content: string | Uint8Array, widthMm: number, heightMm: number): SavedFigure {
+function write(path: string, format: SavedFigure['format'], content: string | Uint8Array, widthMm: number, heightMm: number, provenance: Record<string, unknown>): SavedFigure {
   writeFileAtomic(path, content);
-  return { path, format, widthMm: +widthMm.toFixed(2), heightMm: +heightMm.toFixed(2), bytes: typeof content === 'string' ? Buffer.byteLength(content) : content.length };
+  return { path, format, widthMm: +widthMm.toFixed(2), heightMm: +heightMm.toFixed(2), bytes: typeof content === 'string' ? Buffer.byteLength(content) : content.length, provenance };
+}
+
+function htmlPage(body: string, provenance: Record<string, unknown>): string {
+  return `<!doctype html><html><head><meta charset="utf-8"><title>figure (aggstem ${escapeHtml(String(provenance.codeVersion))})</title>` +
+    `<script type="application/json" id="aggstem-provenance">${jsonForScript(provenance)}</script></head>${body}</html>`;
+}
+
+/** PNG: print resolution and a tEXt entry; PDF: document info (pdf-lib, which keeps the page as Chromium printed it). */
+async function withProvenance(bytes: Uint8Array, format: 'pdf' | 'png', dpi: number, provenance: Record<string, unknown>): Promise<Uint8Array> {
+  const json = JSON.stringify(provenance);
+  if (format === 'png') return annotatePng(bytes, { dotsPerInch: dpi, text: { Software: `aggstem ${String(provenance.codeVersion)}`, 'aggstem-provenance': json } });
+  const { PDFDocument } = await import('pdf-lib');
+  const doc = await PDFDocument.load(bytes, { updateMetadata: false });
+  doc.setCreator(`aggstem ${String(provenance.codeVersion)}`);
+  doc.setSubject(`aggstem-provenance ${json}`);
+  return await doc.save({ useObjectStreams: false });
 }
 
 async function printInChromium(html: string, format: 'pdf' | 'png', widthMm: number, heightMm: number, dpi: number, waitForPlotly = false): Promise<Uint8Array> {

@@ -83,7 +83,7 @@ export {
   type NpyDtype, type NpyHeader, type NpyArray, type NpyStackWriter,
 } from './io/npy.js';
 export {
-  encodePng16, encodePng8, writePng16, writePng8, decodePng, type PngMeta, type DecodedPngImage,
+  encodePng16, encodePng8, writePng16, writePng8, decodePng, annotatePng, type PngMeta, type DecodedPngImage,
 } from './io/png.js';
 export { decodeImage, detectImageFormat, readImage, readImageAsync, type ReadImageOptions } from './io/read.js';
 export {

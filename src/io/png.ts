@@ -136,6 +136,46 @@ export function writePng8(path: string, data: Uint8Array, width: number, height:
   writeFileAtomic(path, encodePng8(data, width, height, meta));
 }
 
+/**
+ * Adds a print resolution (pHYs, so word processors and LaTeX place the image at its size) and tEXt
+ * entries to an existing PNG without re-encoding its pixels: the chunks go right after IHDR; an
+ * earlier pHYs and tEXt entries with the same keywords are dropped. Text outside Latin-1 (tEXt's
+ * character set) is written as JSON-style `\uXXXX` escapes.
+ *
+ * @example writeFileSync('fig.png', annotatePng(bytes, { dotsPerInch: 300, text: { Software: 'aggstem' } }));
+ */
+export function annotatePng(bytes: Uint8Array, meta: { dotsPerInch?: number; text?: Record<string, string> }): Uint8Array {
+  if (bytes.length < 33 || PNG_SIGNATURE.some((b, i) => bytes[i] !== b)) throw new ImageFormatError('<bytes>', 'png', 'missing the PNG signature or IHDR chunk');
+  const dpi = meta.dotsPerInch;
+  if (dpi !== undefined && !(dpi > 0 && dpi <= 100000)) throw new RangeError(`annotatePng: dotsPerInch must be in (0, 100000], got ${dpi}`);
+  const text = Object.fromEntries(Object.entries(meta.text ?? {}).map(([k, v]) => [k, v.replace(/[^\x00-\xff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)]));
+  const added = [
+    ...(dpi !== undefined ? [pHYsChunk(25.4e6 / dpi)!] : []),
+    ...Object.entries(text).map(([k, v]) => tEXtChunk('annotatePng', k, v)),
+  ];
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const kept: Uint8Array[] = [bytes.subarray(0, 8)];
+  for (let o = 8; o + 12 <= bytes.length;) {
+    const len = dv.getUint32(o);
+    const type = String.fromCharCode(...bytes.subarray(o + 4, o + 8));
+    const end = o + 12 + len;
+    if (end > bytes.length) throw new ImageFormatError('<bytes>', 'png', `chunk ${type} at byte ${o} runs past the end`);
+    const whole = bytes.subarray(o, end);
+    const keyword = type === 'tEXt' ? Buffer.from(bytes.subarray(o + 8, o + 8 + len)).toString('latin1').split('\0')[0]! : '';
+    const replaced = (type === 'pHYs' && dpi !== undefined) || (type === 'tEXt' && keyword in text);
+    if (!replaced) kept.push(whole);
+    if (type === 'IHDR') kept.push(...added);
+    o = end;
+  }
+  const out = new Uint8Array(kept.reduce((n, p) => n + p.length, 0));
+  let o = 0;
+  for (const p of kept) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
 /** A decoded PNG. */
 export interface DecodedPngImage {
   /** Samples, row-major, `channels` interleaved per pixel (Uint16Array for 16-bit files). */

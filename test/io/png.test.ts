@@ -90,3 +90,22 @@ test('PNG writer: noisy 16-bit counts and sparse 8-bit masks round-trip through 
   assert.throws(() => encodePng8(mask, w, h, { text: { '': 'x' } }), /tEXt keyword "" must be 1–79 printable Latin-1 characters/);
   assert.throws(() => encodePng8(mask, w, h, { text: { ' lead': 'x' } }), /tEXt keyword " lead"/);
 });
+
+test('annotatePng adds a print resolution and text after IHDR without touching the pixels; old pHYs and same-key text are replaced', async () => {
+  const { annotatePng } = await import('../../src/io/png.js');
+  const { decode } = await import('fast-png');
+  const pixels = Uint8Array.from({ length: 6 * 4 }, (_, i) => (i * 37) % 256);
+  const base = encodePng8(pixels, 6, 4, { pixelSizeNm: 2, text: { note: 'old', keep: 'yes' } });
+  const out = annotatePng(base, { dotsPerInch: 300, text: { note: 'new: θ' } });
+  const png = decode(out, { checkCrc: true });
+  assert.deepEqual(Array.from(png.data), Array.from(pixels));
+  assert.deepEqual(png.resolution, { x: Math.round(300 / 0.0254), y: Math.round(300 / 0.0254), unit: 1 });
+  assert.equal(png.text.note, 'new: \\u03b8');
+  assert.equal(png.text.keep, 'yes');
+  const chunks: string[] = [];
+  for (let o = 8; o < out.length;) { const len = new DataView(out.buffer, out.byteOffset).getUint32(o); chunks.push(String.fromCharCode(...out.subarray(o + 4, o + 8))); o += 12 + len; }
+  assert.equal(chunks.filter((c) => c === 'pHYs').length, 1);
+  assert.deepEqual(chunks.slice(0, 2), ['IHDR', 'pHYs']);
+  assert.throws(() => annotatePng(Uint8Array.of(1, 2, 3), {}), /PNG signature/);
+  assert.throws(() => annotatePng(base, { dotsPerInch: -1 }), /dotsPerInch must be in/);
+});

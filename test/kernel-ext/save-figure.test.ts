@@ -31,7 +31,8 @@ test('a vega-lite chart saved as SVG, PDF and PNG at 85 mm', { timeout: 120_000 
   const pdf = await saveFigure(spec, join(tmp, 'c.pdf'), { widthMm: 85 });
   const bytes = readFileSync(pdf.path);
   assert.equal(bytes.subarray(0, 5).toString(), '%PDF-');
-  const box = /\/MediaBox \[0 0 ([\d.]+) ([\d.]+)\]/.exec(bytes.toString('latin1'))!;
+  // (pdf-lib, which adds the provenance, writes `[ 0 0 w h ]` with inner spaces.)
+  const box = /\/MediaBox \[\s*0 0 ([\d.]+) ([\d.]+)\s*\]/.exec(bytes.toString('latin1'))!;
   assert.ok(Math.abs(Number(box[1]) - (85 / 25.4) * 72) < 1, `page width ${box[1]} pt`);
   assert.ok(Math.abs(Number(box[2]) - (pdf.heightMm / 25.4) * 72) < 1, `page height ${box[2]} pt`);
 
@@ -60,4 +61,30 @@ test('a 3D aggregate view saved as PNG draws both materials; SVG is refused with
   assert.ok(blue > 300 && yellow > 300, `blue ${blue} px, yellow ${yellow} px`);
   await assert.rejects(saveFigure(fig, join(tmp, 'a.svg')), /WebGL drawings; save them as \.png/);
   await assert.rejects(saveFigure(spec, join(tmp, 'a.jpg')), /extension must be \.svg, \.pdf, \.png or \.html/);
+});
+
+test('every saved file records where it came from: code version and the given provenance; the PNG states its dpi', { timeout: 120_000 }, async () => {
+  const provenance = { model: 'datasets/quick-model', modelSha256: 'abc123', backend: 'tensorflow', seed: 2024, note: 'θ route' };
+  const { codeVersion } = await import('../../src/cnn/estimator.js');
+  const expected = { software: 'aggstem', codeVersion: codeVersion(), ...provenance };
+  const svg = readFileSync((await saveFigure(spec, join(tmp, 'p.svg'), { provenance })).path, 'utf8');
+  const meta = /<metadata id="aggstem-provenance">([^<]*)<\/metadata>/.exec(svg)![1]!.replace(/&quot;/g, '"').replace(/&amp;/g, '&');
+  assert.deepEqual(JSON.parse(meta), expected);
+
+  const png = await saveFigure(spec, join(tmp, 'p.png'), { widthMm: 40, dpi: 600, provenance });
+  const img = decode(readFileSync(png.path));
+  assert.equal(img.resolution?.unit, 1);
+  assert.equal(img.resolution?.x, Math.round(600 / 0.0254), 'pixels per metre of 600 dpi');
+  assert.equal(img.text['Software'], `aggstem ${codeVersion()}`);
+  assert.deepEqual(JSON.parse(img.text['aggstem-provenance']!), expected, 'θ comes back from its \\u escape');
+
+  const { PDFDocument } = await import('pdf-lib');
+  const pdf = await PDFDocument.load(readFileSync((await saveFigure(spec, join(tmp, 'p.pdf'), { widthMm: 40, provenance })).path));
+  assert.equal(pdf.getCreator(), `aggstem ${codeVersion()}`);
+  assert.deepEqual(JSON.parse(pdf.getSubject()!.replace(/^aggstem-provenance /, '')), expected);
+  assert.equal(pdf.getPageCount(), 1);
+
+  const html = readFileSync((await saveFigure(spec, join(tmp, 'p.html'), { provenance })).path, 'utf8');
+  assert.deepEqual(JSON.parse(/<script type="application\/json" id="aggstem-provenance">([^<]*)<\/script>/.exec(html)![1]!), expected);
+  await assert.rejects(saveFigure(spec, join(tmp, 'q.svg'), { provenance: 'model x' as unknown as Record<string, unknown> }), /provenance must be an object/);
 });
