@@ -104,13 +104,7 @@ function encodeGrey(fn: string, data: Uint8Array | Uint16Array, depth: 8 | 16, w
     chunk('IDAT', deflateSync(raw, { level: 1, strategy: zlibConstants.Z_RLE })),
     chunk('IEND', new Uint8Array(0)),
   ];
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of parts) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return Buffer.concat(parts);
 }
 
 /**
@@ -167,13 +161,7 @@ export function annotatePng(bytes: Uint8Array, meta: { dotsPerInch?: number; tex
     if (type === 'IHDR') kept.push(...added);
     o = end;
   }
-  const out = new Uint8Array(kept.reduce((n, p) => n + p.length, 0));
-  let o = 0;
-  for (const p of kept) {
-    out.set(p, o);
-    o += p.length;
-  }
-  return out;
+  return Buffer.concat(kept);
 }
 
 /** A decoded PNG. */
