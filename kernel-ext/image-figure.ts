@@ -59,6 +59,7 @@ function finiteRange(images: readonly ImageLike[]): [number, number] {
     const d = img.data, n = img.width * img.height;
     for (let i = 0; i < n; i++) {
       const v = d[i]!;
+      if (!Number.isFinite(v)) continue;
       if (v < lo) lo = v;
       if (v > hi) hi = v;
     }

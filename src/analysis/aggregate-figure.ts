@@ -36,6 +36,23 @@ export type SphereSet = Pick<Particles, 'x' | 'y' | 'z' | 'r' | 'material'> | {
   material: ArrayLike<number>;
 };
 
+/** Axis-aligned bounds of the spheres (centre ± radius) over one or more sets, nm: `lo`, `hi` as [x, y, z]. */
+export function sphereBounds(sets: readonly SphereSet[]): { lo: [number, number, number]; hi: [number, number, number] } {
+  const lo: [number, number, number] = [Infinity, Infinity, Infinity], hi: [number, number, number] = [-Infinity, -Infinity, -Infinity];
+  for (const s of sets) {
+    const axes = [s.x, s.y, s.z];
+    for (let i = 0; i < s.r.length; i++) {
+      const r = s.r[i]!;
+      for (let d = 0; d < 3; d++) {
+        const c = axes[d]![i]!;
+        if (c - r < lo[d]!) lo[d] = c - r;
+        if (c + r > hi[d]!) hi[d] = c + r;
+      }
+    }
+  }
+  return { lo, hi };
+}
+
 /** A plain plotly figure: `{ data, layout, config }` with plain arrays only (JSON-ready). */
 export interface PlotlyFigure {
   data: Array<Record<string, unknown>>;

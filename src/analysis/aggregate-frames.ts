@@ -3,7 +3,7 @@
  * 0.25, …, 1 from the same random stream): plotly frames and a slider, so the interaction works in
  * JupyterLab, VS Code and a static HTML export alike — no kernel needed to move the slider.
  */
-import { aggregateFigure, type AggregateFigureOptions, type PlotlyFigure, type SphereSet } from './aggregate-figure.js';
+import { aggregateFigure, sphereBounds, type AggregateFigureOptions, type PlotlyFigure, type SphereSet } from './aggregate-figure.js';
 
 /**
  * One frame per sphere set, switched by a slider labelled `labels`. The scene's ranges cover every
@@ -18,13 +18,7 @@ export function aggregateFramesFigure(sets: SphereSet[], labels: string[], opts:
   if (labels.length !== sets.length) throw new RangeError(`aggregateFramesFigure: ${labels.length} labels for ${sets.length} sphere sets`);
   // One trace per frame (the sphere mesh): frames replace traces by index.
   const figs = sets.map((s) => aggregateFigure(s, { ...opts, centres: false }));
-  const lo = [Infinity, Infinity, Infinity], hi = [-Infinity, -Infinity, -Infinity];
-  for (const s of sets) {
-    for (let i = 0; i < s.r.length; i++) {
-      const c = [s.x[i]!, s.y[i]!, s.z[i]!];
-      for (let d = 0; d < 3; d++) (lo[d] = Math.min(lo[d]!, c[d]! - s.r[i]!)), (hi[d] = Math.max(hi[d]!, c[d]! + s.r[i]!));
-    }
-  }
+  const { lo, hi } = sphereBounds(sets);
   const span = Math.max(...hi.map((h, d) => h - lo[d]!));
   const axis = (d: number, title: string) => ({ title: { text: title }, range: [(lo[d]! + hi[d]!) / 2 - span / 2, (lo[d]! + hi[d]!) / 2 + span / 2], showbackground: false, zeroline: false, autorange: false });
   const base = figs[0]!;

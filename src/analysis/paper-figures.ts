@@ -16,7 +16,7 @@ import { coverageStandardError } from './metrics.js';
 import { descriptorRouteTable, directSampleTable } from './routes.js';
 import { baselineDescriptorMeans } from './evaluate.js';
 import type { SphereSet } from './aggregate-figure.js';
-import { MATERIAL_STYLES } from './aggregate-figure.js';
+import { MATERIAL_STYLES, sphereBounds } from './aggregate-figure.js';
 
 /** Common journal figure widths, mm (single and double column, e.g. Elsevier 90/190, ACS 85/178, IOP 84/174). */
 export const JOURNAL_WIDTH_MM = { single: 85, double: 175 } as const;
@@ -226,11 +226,11 @@ export function modelGalleryFigure(items: readonly { particles: SphereSet; title
   if (items.length === 0) throw new RangeError('modelGalleryFigure: expected at least one aggregate');
   const columns = opts.columns ?? gridColumns(items.length, 3);
   const panelPx = opts.panelPx ?? Math.floor((JOURNAL_WIDTH_PX.double - 120) / columns) - 40;
-  const boxes = items.map(({ particles: p }) => [p.x, p.y, p.z].map((v) => {
-    let lo = Infinity, hi = -Infinity;
-    for (let i = 0; i < v.length; i++) { lo = Math.min(lo, v[i]! - p.r[i]!); hi = Math.max(hi, v[i]! + p.r[i]!); }
-    return [(lo + hi) / 2, (hi - lo) / 2] as const;
-  }));
+  // Per aggregate and axis: [centre, half-width] of its bounding box.
+  const boxes = items.map(({ particles }) => {
+    const { lo, hi } = sphereBounds([particles]);
+    return lo.map((l, d) => [(l + hi[d]!) / 2, (hi[d]! - l) / 2] as const);
+  });
   const half = Math.ceil(Math.max(...boxes.flatMap((b) => [b[0]![1], b[1]![1]])) + 3);
   const pxPerNm = panelPx / (2 * half);
   const colours = MATERIAL_STYLES.map((m) => m.color);

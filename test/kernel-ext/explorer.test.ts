@@ -4,9 +4,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chromium } from 'playwright-core';
-import { chromiumExecutable, predictionExplorerFigure } from '../../kernel-ext/index.js';
+import { predictionExplorerFigure } from '../../kernel-ext/index.js';
 import { CHROMIUM_FLAGS } from '../../kernel-ext/browser.js';
 import { plotlyHtml } from '../../src/analysis/aggregate-figure.js';
+import { requireChromium } from './require-chromium.js';
 
 /** Image i: a bright square whose size encodes i, so the shown image can be recognised. */
 function images(n: number) {
@@ -28,12 +29,8 @@ test('one frame per point with its own image; the slider steps name the points',
 });
 
 test('in a static HTML page, clicking a point shows its image (headless Chromium)', { timeout: 120_000 }, async (t) => {
-  const exe = await chromiumExecutable();
-  if (!exe) {
-    if (process.env.CI) assert.fail('Chromium not found — required under CI');
-    t.skip('no Chromium');
-    return;
-  }
+  const exe = await requireChromium(t);
+  if (!exe) return;
   const fig = predictionExplorerFigure(pts);
   const html = `<!doctype html><html><body style="margin:0">${plotlyHtml(fig, { includePlotlyJs: true, divId: 'ex' })}</body></html>`;
   const browser = await chromium.launch({ executablePath: exe, args: CHROMIUM_FLAGS });

@@ -5,12 +5,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decode } from 'fast-png';
 import { chromium } from 'playwright-core';
-import { aggregateFramesFigure, chromiumExecutable, plotlyBundle, MIME } from '../../kernel-ext/index.js';
+import { aggregateFramesFigure, plotlyBundle, MIME } from '../../kernel-ext/index.js';
 import { plotlyHtml } from '../../src/analysis/aggregate-figure.js';
 import { generateAggregate } from '../../src/model/generate.js';
 import { MODEL_PRESETS } from '../../src/model/params.js';
 import { randomStream } from '../../src/random/index.js';
 import { CHROMIUM_FLAGS } from '../../kernel-ext/browser.js';
+import { requireChromium } from './require-chromium.js';
 
 const agg = generateAggregate({ ...MODEL_PRESETS.quick, nParticles: 20 }, randomStream('frames'));
 const allA = { ...agg.particles, material: new Uint8Array(20) };
@@ -32,12 +33,8 @@ test('frames and slider: one frame per set, fixed equal axes, labels on the step
 });
 
 test('in a static HTML page the slider step switches the drawn frame (headless Chromium)', { timeout: 120_000 }, async (t) => {
-  const exe = await chromiumExecutable();
-  if (!exe) {
-    if (process.env.CI) assert.fail('Chromium not found — required under CI');
-    t.skip('no Chromium');
-    return;
-  }
+  const exe = await requireChromium(t);
+  if (!exe) return;
   const fig = aggregateFramesFigure([allA, allB], ['A', 'B']);
   const html = `<!doctype html><html><body style="margin:0;background:#fff">${plotlyHtml(fig, { includePlotlyJs: true, divId: 'fig' })}</body></html>`;
   const browser = await chromium.launch({ executablePath: exe, args: [...CHROMIUM_FLAGS, '--use-angle=swiftshader', '--enable-unsafe-swiftshader'] });

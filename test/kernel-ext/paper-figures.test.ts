@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { decode } from 'fast-png';
-import { bundleFor, chromiumExecutable, imageFigure, plainText, richTextSvg, textWidthPx, vegaLiteBundle, vegaLiteToSvg, MIME } from '../../kernel-ext/index.js';
+import { bundleFor, imageFigure, plainText, richTextSvg, textWidthPx, vegaLiteBundle, vegaLiteToSvg, MIME } from '../../kernel-ext/index.js';
 import { quantityLabel, quantitySymbol } from '../../src/analysis/symbols.js';
 import { generateAggregate } from '../../src/model/generate.js';
 import { MODEL_PRESETS } from '../../src/model/params.js';
@@ -12,6 +12,7 @@ import { microscopePreset } from '../../src/stem/config.js';
 import { simulateImage } from '../../src/stem/simulate.js';
 import { randomStream } from '../../src/random/index.js';
 import { CHROMIUM_FLAGS } from '../../kernel-ext/browser.js';
+import { requireChromium } from './require-chromium.js';
 
 const chart = (xTitle: string) => ({
   $schema: 'https://vega.github.io/schema/vega-lite/v5.json', width: 200, height: 150,
@@ -51,8 +52,8 @@ test('chart text with <sub>/<sup> is typeset as shifted, smaller tspans; attribu
 });
 
 test('in Chromium the subscript sits below the baseline and the text after it returns to it', { timeout: 120_000 }, async (t) => {
-  const exe = await chromiumExecutable();
-  if (!exe) return t.skip('no Chromium (npm install provides it)');
+  const exe = await requireChromium(t);
+  if (!exe) return;
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({ executablePath: exe, args: CHROMIUM_FLAGS });
   try {
